@@ -122,10 +122,12 @@ test-bpf: $(filter $(OUT)/tests/bpf/%,$(TEST_BINS))
 test-integ: all
 	$(Q)./tests/integ/run.sh
 
-demo: all
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)./tools/demo.sh
 
-bench: all
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)./tools/bench.sh
 
 vmlinux:

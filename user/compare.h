@@ -30,6 +30,8 @@ enum cmp_drop_reason {
 	CMP_DROP_TABLE_FULL,   /* no connection could be created */
 	CMP_DROP_NON_IP,       /* secondary non-IP frame with --non-ip pass */
 	CMP_DROP_SHUTDOWN,     /* held when the comparator was destroyed */
+	CMP_DROP_INVALID,      /* addr/len outside the region, parse offsets that
+				* do not fit the frame, or an addr already held */
 	CMP_DROP__MAX,
 };
 
@@ -50,9 +52,11 @@ struct cmp_event {
 	__u8 l4proto;
 	/*
 	 * Miscompare detail: the first differing byte, counted from the start
-	 * of the L4 payload for datagrams, from the start of the stream
-	 * (first byte after the SYN) for TCP; what names the field or event
-	 * ("payload", "length", "flags", "fin", "rst", "icmp-type", ...).
+	 * of the L4 payload for datagrams (of the IP header for fragments and
+	 * unknown protocols, "packet"; after the Ethernet header for non-IP,
+	 * "frame"; 0 when a header field differs), from the start of the
+	 * stream (first byte after the SYN) for TCP; what names the field or
+	 * event ("payload", "length", "fin", "icmp-type", "header", ...).
 	 */
 	__u32 offset;
 	char what[24];
@@ -65,6 +69,7 @@ struct cmp_event {
 	__u32 pri_len, sec_len;
 };
 
+/* Callbacks run inside cmp_*() calls and must not call back into it. */
 struct cmp_ops {
 	/* Send a primary frame (its L4 checksum already made correct). */
 	void (*release)(void *ctx, __u64 addr, __u32 len);

@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench_plot.gp - the plot of `make bench` (tools/bench.sh writes the data).
+#
+#   gnuplot -e "datafile='plot.dat'; outfile='results.png'" tools/bench_plot.gp
+#
+# datafile columns: size base_mpps colo_mpps base_p50_us base_p99_us
+# colo_p50_us colo_p99_us (NaN where a target did not run). Left: released
+# Mpps flat out per frame size; right: latency at light load, median as a
+# solid bar and p99 as a lighter one, baseline next to colo-xdp.
+
+if (!exists("datafile")) datafile = 'bench/plot.dat'
+if (!exists("outfile")) outfile = 'bench/results.png'
+
+set terminal pngcairo size 1200,500 font "sans,10"
+set output outfile
+set multiplot layout 1,2 title "colo-xdp vs plain AF\\_XDP forwarder (same veths, same input)"
+
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set grid ytics
+set key top right
+set yrange [0:*]
+set xlabel "frame size (bytes)"
+
+set title "released frames, flat out"
+set ylabel "Mpps"
+plot datafile using 2:xtic(1) title "baseline (xsk\\_fwd)" lc rgb "#4e79a7", \
+     '' using 3 title "colo-xdp" lc rgb "#e15759"
+
+set title "latency at light load (10% of baseline rate)"
+set ylabel "microseconds"
+plot datafile using 4:xtic(1) title "baseline p50" lc rgb "#4e79a7", \
+     '' using 5 title "baseline p99" lc rgb "#a0cbe8", \
+     '' using 6 title "colo-xdp p50" lc rgb "#e15759", \
+     '' using 7 title "colo-xdp p99" lc rgb "#ff9d9a"
+
+unset multiplot

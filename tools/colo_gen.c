@@ -1,0 +1,904 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * colo_gen.c - traffic generator and sink for colo-xdp's benchmark.
+ *
+ *   colo_gen send --pri-dev IF [--pri-ns NS] [--sec-dev IF --sec-ns NS] ...
+ *   colo_gen sink --dev IF [--ns NS] ...
+ *
+ * send: one process opens an AF_PACKET socket on the primary VM's interface
+ * and one on the secondary's (each in its own network namespace) and sends
+ * every frame to both, back to back, with the same bytes: a comparator can
+ * only match the two copies if they are identical, so the send timestamp in
+ * the payload is taken once per frame and written into both. Frames are UDP
+ * 10.77.0.2:sport -> 10.77.0.1:9, sport cycling over --flows values, with a
+ * payload of magic, sequence number and CLOCK_MONOTONIC send time.
+ * --diverge-every K changes one payload byte of every K-th secondary copy.
+ *
+ * The interfaces are veths: a frame the peer cannot take is reported back
+ * (-ENOBUFS) and sent again, so both streams carry every frame and the
+ * generator runs as fast as the receiving side takes frames (flat out) or at
+ * --rate.
+ *
+ * sink: reads frames on the client's interface through a TPACKET_V2 ring,
+ * checks sequence numbers (duplicates, per-flow reordering, losses) and the
+ * latency now - stamp into a log-linear histogram (bounded memory, ~3%
+ * resolution), and prints one JSON object on stdout when it stops: after
+ * --duration, after --idle seconds without frames, or on SIGINT/SIGTERM.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/ip.h>
+#include <netinet/udp.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+
+#define GEN_MAGIC 0xC01064E7U
+#define GEN_MIN_SIZE 62 /* Ethernet + IPv4 + UDP + struct gen_payload */
+#define GEN_MAX_SIZE 1514
+#define GEN_MAX_BATCH 64
+#define GEN_SPORT_BASE 10000
+#define GEN_DPORT 9
+
+#define SINK_FRAME_SIZE 256 /* ring slot: header + the first ~190 bytes */
+#define SINK_BLOCK_SIZE (1 << 16)
+#define SINK_DUP_WINDOW (1U << 20) /* sequence numbers checked for duplicates */
+
+/* Log-linear histogram: 32 sub-buckets per power of two of nanoseconds. */
+#define HIST_SUB_BITS 5
+#define HIST_SUB (1U << HIST_SUB_BITS)
+#define HIST_MAX_MSB 40 /* ~18 minutes; larger values land in the last bucket */
+#define HIST_BUCKETS ((HIST_MAX_MSB - HIST_SUB_BITS + 2) * HIST_SUB)
+
+/* What follows the UDP header; offsets are even so checksums add up. */
+struct gen_payload {
+	uint32_t magic;
+	uint64_t seq;
+	uint64_t stamp_ns;
+} __attribute__((packed));
+
+#define ETH_OFF 0
+#define IP_OFF 14
+#define UDP_OFF (IP_OFF + 20)
+#define PL_OFF (UDP_OFF + 8)
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int enter_netns(const char *name)
+{
+	char path[256];
+	int fd, err = 0;
+
+	if (!name || !*name)
+		return 0;
+	if (strchr(name, '/'))
+		snprintf(path, sizeof(path), "%s", name);
+	else
+		snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		fprintf(stderr, "Failed to open netns %s: %s\n", path,
+			strerror(errno));
+		return err;
+	}
+	if (setns(fd, CLONE_NEWNET)) {
+		err = -errno;
+		fprintf(stderr, "Failed to enter netns %s: %s\n", path,
+			strerror(errno));
+	}
+	close(fd);
+	return err;
+}
+
+static int parse_mac(const char *s, uint8_t mac[ETH_ALEN])
+{
+	unsigned int b[ETH_ALEN];
+	int i;
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4],
+		   &b[5]) != ETH_ALEN)
+		return -EINVAL;
+	for (i = 0; i < ETH_ALEN; i++) {
+		if (b[i] > 0xff)
+			return -EINVAL;
+		mac[i] = b[i];
+	}
+	return 0;
+}
+
+/* An AF_PACKET socket bound to dev in the current netns; send-only if !proto. */
+static int packet_open(const char *dev, int proto, uint8_t mac[ETH_ALEN])
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	struct ifreq ifr = {};
+	int fd, ifindex;
+
+	ifindex = if_nametoindex(dev);
+	if (!ifindex) {
+		fprintf(stderr, "No interface %s: %s\n", dev, strerror(errno));
+		return -1;
+	}
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(proto));
+	if (fd < 0) {
+		fprintf(stderr, "Failed to open a packet socket: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	sll.sll_protocol = htons(proto);
+	sll.sll_ifindex = ifindex;
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		fprintf(stderr, "Failed to bind to %s: %s\n", dev,
+			strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (mac) {
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+		if (ioctl(fd, SIOCGIFHWADDR, &ifr) == 0)
+			memcpy(mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+	}
+	return fd;
+}
+
+static double parse_double(const char *s, const char *what)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || v < 0) {
+		fprintf(stderr, "Bad %s: %s\n", what, s);
+		exit(2);
+	}
+	return v;
+}
+
+/* ---- checksums ---- */
+
+static uint32_t csum_add(uint32_t sum, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len > 1) {
+		sum += (uint32_t)p[0] << 8 | p[1];
+		p += 2;
+		len -= 2;
+	}
+	if (len)
+		sum += (uint32_t)p[0] << 8;
+	return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* ---- send ---- */
+
+struct send_opts {
+	const char *pri_dev, *pri_ns, *sec_dev, *sec_ns;
+	unsigned int size, flows, batch;
+	double rate, duration;
+	uint64_t count, diverge_every;
+	uint8_t src_mac[ETH_ALEN], dst_mac[ETH_ALEN];
+	bool have_src_mac;
+	struct in_addr src_ip, dst_ip;
+};
+
+struct send_stats {
+	uint64_t sent[2];
+	uint64_t retries[2];
+	uint64_t unsent[2]; /* given up on at the deadline */
+	uint64_t diverged;
+	uint64_t late_batches; /* rate mode: behind schedule by a full batch */
+};
+
+struct frame_tmpl {
+	uint8_t data[GEN_MAX_SIZE];
+	unsigned int len;
+	uint32_t udp_base_sum; /* everything but sport, seq and stamp */
+};
+
+static void tmpl_build(struct frame_tmpl *t, const struct send_opts *o)
+{
+	uint8_t *f = t->data;
+	struct iphdr *ip = (struct iphdr *)(f + IP_OFF);
+	struct udphdr *udp = (struct udphdr *)(f + UDP_OFF);
+	struct gen_payload pl = { .magic = htonl(GEN_MAGIC) };
+	unsigned int udp_len = o->size - UDP_OFF, i;
+	uint8_t pseudo[12];
+
+	memset(f, 0, sizeof(t->data));
+	t->len = o->size;
+	memcpy(f, o->dst_mac, ETH_ALEN);
+	memcpy(f + ETH_ALEN, o->src_mac, ETH_ALEN);
+	f[12] = ETH_P_IP >> 8;
+	f[13] = ETH_P_IP & 0xff;
+
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->tot_len = htons(o->size - IP_OFF);
+	ip->id = 0;
+	ip->frag_off = htons(IP_DF);
+	ip->ttl = 64;
+	ip->protocol = IPPROTO_UDP;
+	ip->saddr = o->src_ip.s_addr;
+	ip->daddr = o->dst_ip.s_addr;
+	ip->check = htons(csum_fold(csum_add(0, ip, 20)));
+
+	udp->source = 0; /* per frame */
+	udp->dest = htons(GEN_DPORT);
+	udp->len = htons(udp_len);
+	udp->check = 0;
+	memcpy(f + PL_OFF, &pl, sizeof(pl));
+	/* A fixed fill pattern, so the checksum base covers it once. */
+	for (i = PL_OFF + sizeof(pl); i < o->size; i++)
+		f[i] = (uint8_t)(i * 7);
+
+	memcpy(pseudo, &ip->saddr, 4);
+	memcpy(pseudo + 4, &ip->daddr, 4);
+	pseudo[8] = 0;
+	pseudo[9] = IPPROTO_UDP;
+	pseudo[10] = udp_len >> 8;
+	pseudo[11] = udp_len & 0xff;
+	t->udp_base_sum = csum_add(csum_add(0, pseudo, sizeof(pseudo)),
+				   f + UDP_OFF, udp_len);
+}
+
+/* Writes sport, seq, stamp and the UDP checksum into a copy of the template. */
+static void frame_fill(uint8_t *f, const struct frame_tmpl *t, uint16_t sport,
+		       uint64_t seq, uint64_t stamp)
+{
+	struct gen_payload *pl = (struct gen_payload *)(f + PL_OFF);
+	uint8_t sp[2] = { sport >> 8, sport & 0xff };
+	uint64_t nseq = htobe64(seq), nstamp = htobe64(stamp);
+	uint32_t sum = t->udp_base_sum;
+	uint16_t check;
+
+	memcpy(f + UDP_OFF, sp, 2);
+	memcpy(&pl->seq, &nseq, 8);
+	memcpy(&pl->stamp_ns, &nstamp, 8);
+	sum = csum_add(sum, sp, 2);
+	sum = csum_add(sum, &nseq, 8);
+	sum = csum_add(sum, &nstamp, 8);
+	check = csum_fold(sum);
+	if (!check)
+		check = 0xffff; /* 0 means "no checksum" in UDP over IPv4 */
+	check = htons(check);
+	memcpy(f + UDP_OFF + 6, &check, 2);
+}
+
+/* The secondary's copy differs in its last byte (checksum kept valid). */
+static void frame_diverge(uint8_t *f, unsigned int len)
+{
+	uint8_t *last = f + len - 1;
+	uint16_t check, v;
+	uint32_t sum;
+	int odd = (len - 1 - UDP_OFF) & 1;
+
+	memcpy(&check, f + UDP_OFF + 6, 2);
+	check = ntohs(check);
+	/* Incremental update (RFC 1624): ~(~HC + ~m + m'). */
+	v = odd ? *last : (uint16_t)(*last << 8);
+	sum = (uint16_t)~check + (uint16_t)~v;
+	*last ^= 0x5a;
+	v = odd ? *last : (uint16_t)(*last << 8);
+	sum += v;
+	check = csum_fold(sum);
+	if (!check)
+		check = 0xffff;
+	check = htons(check);
+	memcpy(f + UDP_OFF + 6, &check, 2);
+}
+
+/* Sends n frames, resending those the device refused, until the deadline. */
+static unsigned int send_all(int fd, struct mmsghdr *m, unsigned int n,
+			     uint64_t deadline, uint64_t *retries)
+{
+	unsigned int off = 0;
+	int r;
+
+	while (off < n) {
+		r = sendmmsg(fd, m + off, n - off, 0);
+		if (r > 0) {
+			off += r;
+			continue;
+		}
+		if (r < 0 && errno != ENOBUFS && errno != EAGAIN &&
+		    errno != EBUSY && errno != EINTR) {
+			fprintf(stderr, "sendmmsg: %s\n", strerror(errno));
+			break;
+		}
+		(*retries)++;
+		if ((*retries & 63) == 0 && now_ns() > deadline)
+			break;
+		sched_yield();
+	}
+	return off;
+}
+
+static void sleep_until(uint64_t t)
+{
+	struct timespec ts = { .tv_sec = t / 1000000000ULL,
+			       .tv_nsec = t % 1000000000ULL };
+
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
+
+static void send_usage(void)
+{
+	fprintf(stderr,
+		"Usage: colo_gen send --pri-dev IF [--pri-ns NS] [--sec-dev IF [--sec-ns NS]]\n"
+		"         [--size BYTES(64)] [--flows N(1)] [--rate PPS(0: flat out)]\n"
+		"         [--duration SEC(5)] [--count N] [--batch N(32)]\n"
+		"         [--diverge-every K] [--src-mac MAC] [--dst-mac MAC]\n"
+		"         [--src-ip A(10.77.0.2)] [--dst-ip A(10.77.0.1)]\n"
+		"Sizes are Ethernet frame lengths without FCS (%d..%d).\n",
+		GEN_MIN_SIZE, GEN_MAX_SIZE);
+}
+
+static int do_send(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "pri-dev", required_argument, NULL, 'p' },
+		{ "pri-ns", required_argument, NULL, 'P' },
+		{ "sec-dev", required_argument, NULL, 's' },
+		{ "sec-ns", required_argument, NULL, 'S' },
+		{ "size", required_argument, NULL, 'l' },
+		{ "flows", required_argument, NULL, 'f' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "diverge-every", required_argument, NULL, 'k' },
+		{ "src-mac", required_argument, NULL, 'm' },
+		{ "dst-mac", required_argument, NULL, 'M' },
+		{ "src-ip", required_argument, NULL, 'i' },
+		{ "dst-ip", required_argument, NULL, 'I' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct send_opts o = {
+		.size = 64, .flows = 1, .batch = 32, .duration = 5,
+		.dst_mac = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
+	};
+	static uint8_t bufs[GEN_MAX_BATCH][GEN_MAX_SIZE];
+	struct mmsghdr msgs[GEN_MAX_BATCH];
+	struct iovec iov[GEN_MAX_BATCH];
+	bool div[GEN_MAX_BATCH];
+	struct send_stats st = {};
+	struct frame_tmpl t;
+	uint64_t seq = 0, start, end, t_now, elapsed;
+	int fds[2] = { -1, -1 }, opt, nsides, i;
+	uint8_t dev_mac[ETH_ALEN] = {};
+	unsigned int n, k, done;
+	double secs;
+
+	inet_aton("10.77.0.2", &o.src_ip);
+	inet_aton("10.77.0.1", &o.dst_ip);
+	while ((opt = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		switch (opt) {
+		case 'p': o.pri_dev = optarg; break;
+		case 'P': o.pri_ns = optarg; break;
+		case 's': o.sec_dev = optarg; break;
+		case 'S': o.sec_ns = optarg; break;
+		case 'l': o.size = parse_double(optarg, "size"); break;
+		case 'f': o.flows = parse_double(optarg, "flows"); break;
+		case 'r': o.rate = parse_double(optarg, "rate"); break;
+		case 'd': o.duration = parse_double(optarg, "duration"); break;
+		case 'c': o.count = parse_double(optarg, "count"); break;
+		case 'b': o.batch = parse_double(optarg, "batch"); break;
+		case 'k':
+			o.diverge_every = parse_double(optarg, "diverge-every");
+			break;
+		case 'm':
+			if (parse_mac(optarg, o.src_mac)) {
+				fprintf(stderr, "Bad MAC %s\n", optarg);
+				return 2;
+			}
+			o.have_src_mac = true;
+			break;
+		case 'M':
+			if (parse_mac(optarg, o.dst_mac)) {
+				fprintf(stderr, "Bad MAC %s\n", optarg);
+				return 2;
+			}
+			break;
+		case 'i':
+		case 'I':
+			if (!inet_aton(optarg, opt == 'i' ? &o.src_ip : &o.dst_ip)) {
+				fprintf(stderr, "Bad address %s\n", optarg);
+				return 2;
+			}
+			break;
+		default:
+			send_usage();
+			return opt == 'h' ? 0 : 2;
+		}
+	}
+	if (!o.pri_dev || o.size < GEN_MIN_SIZE || o.size > GEN_MAX_SIZE ||
+	    !o.flows || o.flows > 65536 - GEN_SPORT_BASE || !o.batch ||
+	    o.batch > GEN_MAX_BATCH) {
+		send_usage();
+		return 2;
+	}
+
+	/* Each socket stays in the namespace it was opened in. */
+	if (enter_netns(o.pri_ns))
+		return 1;
+	fds[0] = packet_open(o.pri_dev, 0, dev_mac);
+	if (fds[0] < 0)
+		return 1;
+	nsides = 1;
+	if (o.sec_dev) {
+		if (enter_netns(o.sec_ns))
+			return 1;
+		fds[1] = packet_open(o.sec_dev, 0, NULL);
+		if (fds[1] < 0)
+			return 1;
+		nsides = 2;
+	}
+	for (i = 0; i < nsides; i++) {
+		int one = 1;
+
+		/* Straight to the driver: a refused frame comes back as ENOBUFS. */
+		if (setsockopt(fds[i], SOL_PACKET, PACKET_QDISC_BYPASS, &one,
+			       sizeof(one)))
+			fprintf(stderr, "PACKET_QDISC_BYPASS: %s\n",
+				strerror(errno));
+	}
+	if (!o.have_src_mac)
+		memcpy(o.src_mac, dev_mac, ETH_ALEN);
+	tmpl_build(&t, &o);
+
+	for (k = 0; k < o.batch; k++) {
+		memcpy(bufs[k], t.data, t.len);
+		iov[k].iov_base = bufs[k];
+		iov[k].iov_len = t.len;
+		memset(&msgs[k], 0, sizeof(msgs[k]));
+		msgs[k].msg_hdr.msg_iov = &iov[k];
+		msgs[k].msg_hdr.msg_iovlen = 1;
+		div[k] = false;
+	}
+	/* Sleeps of a few microseconds must not stretch to 50. */
+	prctl(PR_SET_TIMERSLACK, 1UL);
+	install_signals();
+
+	start = now_ns();
+	end = start + (uint64_t)(o.duration * 1e9);
+	while (!stop_flag) {
+		t_now = now_ns();
+		if (o.duration > 0 && t_now >= end)
+			break;
+		if (o.count && seq >= o.count)
+			break;
+		n = o.batch;
+		if (o.rate > 0) {
+			uint64_t due;
+
+			elapsed = t_now - start;
+			due = (uint64_t)((double)elapsed * o.rate / 1e9) + 1;
+			if (due <= seq) {
+				sleep_until(start + (uint64_t)((double)seq *
+							       1e9 / o.rate));
+				continue;
+			}
+			if (due - seq > o.batch)
+				st.late_batches++;
+			else
+				n = due - seq;
+		}
+		if (o.count && o.count - seq < n)
+			n = o.count - seq;
+
+		for (k = 0; k < n; k++) {
+			uint64_t s = seq + k;
+
+			frame_fill(bufs[k], &t, GEN_SPORT_BASE + s % o.flows,
+				   s, now_ns());
+		}
+		done = send_all(fds[0], msgs, n, end + 1000000000ULL,
+				&st.retries[0]);
+		st.sent[0] += done;
+		st.unsent[0] += n - done;
+		if (nsides == 2) {
+			for (k = 0; k < n; k++) {
+				div[k] = o.diverge_every &&
+					 (seq + k) % o.diverge_every ==
+						 o.diverge_every - 1;
+				if (div[k]) {
+					frame_diverge(bufs[k], t.len);
+					st.diverged++;
+				}
+			}
+			done = send_all(fds[1], msgs, n, end + 1000000000ULL,
+					&st.retries[1]);
+			st.sent[1] += done;
+			st.unsent[1] += n - done;
+			/* frame_fill rewrites the checksum; restore the byte. */
+			for (k = 0; k < n; k++)
+				if (div[k])
+					bufs[k][t.len - 1] ^= 0x5a;
+		}
+		seq += n;
+	}
+	secs = (double)(now_ns() - start) / 1e9;
+
+	printf("{\"mode\":\"send\",\"size\":%u,\"flows\":%u,\"rate\":%.0f,"
+	       "\"duration_s\":%.6f,\"frames\":%" PRIu64 ",\"pps\":%.1f,"
+	       "\"primary\":{\"sent\":%" PRIu64 ",\"retries\":%" PRIu64
+	       ",\"unsent\":%" PRIu64 "},"
+	       "\"secondary\":{\"sent\":%" PRIu64 ",\"retries\":%" PRIu64
+	       ",\"unsent\":%" PRIu64 "},"
+	       "\"diverged\":%" PRIu64 ",\"late_batches\":%" PRIu64 "}\n",
+	       o.size, o.flows, o.rate, secs, seq,
+	       secs > 0 ? (double)st.sent[0] / secs : 0.0, st.sent[0],
+	       st.retries[0], st.unsent[0], st.sent[1], st.retries[1],
+	       st.unsent[1], st.diverged, st.late_batches);
+	close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	return st.sent[0] ? 0 : 1;
+}
+
+/* ---- sink ---- */
+
+struct hist {
+	uint64_t b[HIST_BUCKETS];
+	uint64_t n, sum, min, max;
+};
+
+static unsigned int hist_idx(uint64_t v)
+{
+	unsigned int msb, shift;
+
+	if (v < 2 * HIST_SUB)
+		return v;
+	msb = 63 - __builtin_clzll(v);
+	if (msb > HIST_MAX_MSB)
+		return HIST_BUCKETS - 1;
+	shift = msb - HIST_SUB_BITS;
+	return (shift + 1) * HIST_SUB + ((v >> shift) & (HIST_SUB - 1));
+}
+
+/* The middle of bucket idx. */
+static uint64_t hist_value(unsigned int idx)
+{
+	unsigned int shift;
+
+	if (idx < 2 * HIST_SUB)
+		return idx;
+	shift = idx / HIST_SUB - 1;
+	return ((uint64_t)(HIST_SUB + idx % HIST_SUB) << shift) +
+	       ((1ULL << shift) >> 1);
+}
+
+static void hist_add(struct hist *h, uint64_t v)
+{
+	h->b[hist_idx(v)]++;
+	if (!h->n || v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+	h->n++;
+	h->sum += v;
+}
+
+static uint64_t hist_pct(const struct hist *h, double pct)
+{
+	uint64_t want, acc = 0;
+	unsigned int i;
+
+	if (!h->n)
+		return 0;
+	want = (uint64_t)(pct / 100.0 * (double)h->n);
+	if (want >= h->n)
+		want = h->n - 1;
+	for (i = 0; i < HIST_BUCKETS; i++) {
+		acc += h->b[i];
+		if (acc > want) {
+			uint64_t v = hist_value(i);
+
+			/* The bucket's middle may lie outside what was seen. */
+			if (v < h->min)
+				v = h->min;
+			if (v > h->max)
+				v = h->max;
+			return v;
+		}
+	}
+	return h->max;
+}
+
+struct sink_state {
+	uint64_t frames, bytes, other, dups, reordered, late;
+	uint64_t min_seq, max_seq, unique;
+	uint64_t first_ns, last_ns;
+	uint64_t *flow_next; /* per source port: next expected seq + 1 */
+	uint8_t *seen;       /* bitmap of the last SINK_DUP_WINDOW seqs */
+	uint64_t seen_top;   /* bitmap covers (seen_top - WINDOW, seen_top] */
+	struct hist lat;
+};
+
+static bool bit_test_set(uint8_t *map, uint64_t i)
+{
+	uint8_t m = 1U << (i & 7);
+	bool was = map[i >> 3 & (SINK_DUP_WINDOW / 8 - 1)] & m;
+
+	map[i >> 3 & (SINK_DUP_WINDOW / 8 - 1)] |= m;
+	return was;
+}
+
+static void bit_clear(uint8_t *map, uint64_t i)
+{
+	map[i >> 3 & (SINK_DUP_WINDOW / 8 - 1)] &= ~(1U << (i & 7));
+}
+
+static void sink_frame(struct sink_state *s, const uint8_t *f,
+		       unsigned int caplen, unsigned int len, uint64_t now)
+{
+	const struct iphdr *ip = (const void *)(f + IP_OFF);
+	struct gen_payload pl;
+	uint64_t seq, stamp;
+	uint16_t sport, dport;
+	unsigned int ihl;
+
+	if (caplen < GEN_MIN_SIZE || f[12] != (ETH_P_IP >> 8) ||
+	    f[13] != (ETH_P_IP & 0xff) || ip->version != 4 ||
+	    ip->protocol != IPPROTO_UDP)
+		goto other;
+	ihl = ip->ihl * 4;
+	if (ihl != 20)
+		goto other;
+	memcpy(&dport, f + UDP_OFF + 2, 2);
+	memcpy(&pl, f + PL_OFF, sizeof(pl));
+	if (ntohs(dport) != GEN_DPORT || ntohl(pl.magic) != GEN_MAGIC)
+		goto other;
+	memcpy(&sport, f + UDP_OFF, 2);
+	sport = ntohs(sport);
+	seq = be64toh(pl.seq);
+	stamp = be64toh(pl.stamp_ns);
+
+	s->frames++;
+	s->bytes += len;
+	if (s->frames == 1) {
+		s->first_ns = now;
+		s->min_seq = s->max_seq = seq;
+		s->seen_top = seq;
+	}
+	s->last_ns = now;
+	hist_add(&s->lat, now > stamp ? now - stamp : 0);
+
+	/* Duplicates: a window of recent sequence numbers. */
+	if (seq + SINK_DUP_WINDOW <= s->seen_top) {
+		s->late++; /* too old to tell */
+	} else {
+		while (s->seen_top < seq)
+			bit_clear(s->seen, ++s->seen_top);
+		if (bit_test_set(s->seen, seq)) {
+			s->dups++;
+			return;
+		}
+	}
+	s->unique++;
+	if (seq < s->min_seq)
+		s->min_seq = seq;
+	if (seq > s->max_seq)
+		s->max_seq = seq;
+	/* Order is only promised within a flow. */
+	if (seq + 1 < s->flow_next[sport])
+		s->reordered++;
+	else
+		s->flow_next[sport] = seq + 1;
+	return;
+other:
+	s->other++;
+}
+
+static void sink_usage(void)
+{
+	fprintf(stderr,
+		"Usage: colo_gen sink --dev IF [--ns NS] [--duration SEC(0: until signal)]\n"
+		"         [--idle SEC(0: off)] [--ring FRAMES(16384)]\n");
+}
+
+static int do_sink(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "dev", required_argument, NULL, 'd' },
+		{ "ns", required_argument, NULL, 'n' },
+		{ "duration", required_argument, NULL, 't' },
+		{ "idle", required_argument, NULL, 'i' },
+		{ "ring", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	const char *dev = NULL, *ns = NULL;
+	double duration = 0, idle = 0;
+	unsigned int ring_frames = 16384, slot = 0, i;
+	struct tpacket_req req = {};
+	struct tpacket_stats kst = {};
+	socklen_t kst_len = sizeof(kst);
+	struct sink_state *s;
+	uint64_t start, t, span;
+	int fd, opt, ver = TPACKET_V2, one = 1;
+	uint8_t *ring;
+	size_t ring_len;
+	double pps;
+
+	while ((opt = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		switch (opt) {
+		case 'd': dev = optarg; break;
+		case 'n': ns = optarg; break;
+		case 't': duration = parse_double(optarg, "duration"); break;
+		case 'i': idle = parse_double(optarg, "idle"); break;
+		case 'r': ring_frames = parse_double(optarg, "ring"); break;
+		default:
+			sink_usage();
+			return opt == 'h' ? 0 : 2;
+		}
+	}
+	if (!dev || ring_frames < 64) {
+		sink_usage();
+		return 2;
+	}
+	if (enter_netns(ns))
+		return 1;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return 1;
+	s->flow_next = calloc(65536, sizeof(*s->flow_next));
+	s->seen = calloc(SINK_DUP_WINDOW / 8, 1);
+	if (!s->flow_next || !s->seen)
+		return 1;
+
+	fd = packet_open(dev, ETH_P_IP, NULL);
+	if (fd < 0)
+		return 1;
+	if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &ver, sizeof(ver)) ||
+	    setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
+		       sizeof(one))) {
+		fprintf(stderr, "Failed to set up the packet socket: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	req.tp_block_size = SINK_BLOCK_SIZE;
+	req.tp_frame_size = SINK_FRAME_SIZE;
+	req.tp_block_nr = (ring_frames * SINK_FRAME_SIZE + SINK_BLOCK_SIZE - 1) /
+			  SINK_BLOCK_SIZE;
+	req.tp_frame_nr = req.tp_block_nr * (SINK_BLOCK_SIZE / SINK_FRAME_SIZE);
+	if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req))) {
+		fprintf(stderr, "Failed to set up the RX ring: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	ring_len = (size_t)req.tp_block_size * req.tp_block_nr;
+	ring = mmap(NULL, ring_len, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_POPULATE, fd, 0);
+	if (ring == MAP_FAILED) {
+		fprintf(stderr, "Failed to map the RX ring: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	/* Drop what arrived before the ring existed. */
+	getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &kst, &kst_len);
+	memset(&kst, 0, sizeof(kst));
+
+	install_signals();
+	fprintf(stderr, "sink: ready on %s\n", dev);
+	start = now_ns();
+	while (!stop_flag) {
+		struct tpacket2_hdr *h =
+			(void *)(ring + (size_t)slot * SINK_FRAME_SIZE);
+
+		if (!(__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) &
+		      TP_STATUS_USER)) {
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+			t = now_ns();
+			if (duration > 0 && t - start >= duration * 1e9)
+				break;
+			if (idle > 0 && s->frames &&
+			    t - s->last_ns >= idle * 1e9)
+				break;
+			poll(&pfd, 1, 50);
+			continue;
+		}
+		sink_frame(s, (uint8_t *)h + h->tp_mac, h->tp_snaplen,
+			   h->tp_len, now_ns());
+		__atomic_store_n(&h->tp_status, TP_STATUS_KERNEL,
+				 __ATOMIC_RELEASE);
+		if (++slot == req.tp_frame_nr)
+			slot = 0;
+	}
+	kst_len = sizeof(kst);
+	getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &kst, &kst_len);
+
+	span = s->last_ns - s->first_ns;
+	pps = s->frames > 1 && span ? (double)(s->frames - 1) * 1e9 / span : 0;
+	printf("{\"mode\":\"sink\",\"frames\":%" PRIu64 ",\"bytes\":%" PRIu64
+	       ",\"span_s\":%.6f,\"pps\":%.1f,\"mbps\":%.3f,"
+	       "\"unique\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"dups\":%" PRIu64
+	       ",\"reordered\":%" PRIu64 ",\"late\":%" PRIu64
+	       ",\"other\":%" PRIu64 ",\"min_seq\":%" PRIu64
+	       ",\"max_seq\":%" PRIu64 ",\"ring_drops\":%u,",
+	       s->frames, s->bytes, span / 1e9, pps,
+	       span ? (double)s->bytes * 8e3 / span : 0.0, s->unique,
+	       s->frames ? s->max_seq - s->min_seq + 1 - s->unique : 0,
+	       s->dups, s->reordered, s->late, s->other, s->min_seq,
+	       s->max_seq, kst.tp_drops);
+	printf("\"latency_ns\":{\"count\":%" PRIu64 ",\"min\":%" PRIu64
+	       ",\"mean\":%.0f",
+	       s->lat.n, s->lat.min,
+	       s->lat.n ? (double)s->lat.sum / s->lat.n : 0.0);
+	{
+		static const struct { const char *k; double p; } pcts[] = {
+			{ "p50", 50 }, { "p90", 90 }, { "p99", 99 },
+			{ "p999", 99.9 },
+		};
+
+		for (i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++)
+			printf(",\"%s\":%" PRIu64, pcts[i].k,
+			       hist_pct(&s->lat, pcts[i].p));
+	}
+	printf(",\"max\":%" PRIu64 "}}\n", s->lat.max);
+	munmap(ring, ring_len);
+	close(fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "send"))
+		return do_send(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "sink"))
+		return do_sink(argc - 1, argv + 1);
+	fprintf(stderr, "Usage: colo_gen send|sink [--help] ...\n");
+	return 2;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ctl.h - the control socket: a Unix stream socket per instance at
+ * /run/colo-xdp/NAME.sock (mode 0600), one JSON object per line each way.
+ *
+ * Request:  {"cmd": "stats"} | {"cmd": "checkpoint-done"} | {"cmd": "ping"}
+ * Reply:    {"ok": true, ...} or {"ok": false, "error": "why"}
+ *
+ * A bad request gets an error reply and never stops the daemon; a line
+ * longer than CTL_LINE_MAX gets an error and the connection is closed.
+ */
+#ifndef COLO_CTL_H
+#define COLO_CTL_H
+
+#include <poll.h>
+#include <stddef.h>
+#include <json-c/json.h>
+
+#define CTL_DIR "/run/colo-xdp"
+#define CTL_LINE_MAX 4096
+#define CTL_MAX_CLIENTS 16
+#define CTL_NAME_MAX 32
+
+/*
+ * Handles one parsed request. Returns a reply object (the server adds
+ * "ok": true and frees it) or NULL with a message in err.
+ */
+typedef struct json_object *(*ctl_handler_fn)(void *ctx, const char *cmd,
+					      struct json_object *req,
+					      char *err, size_t errlen);
+
+struct ctl_client {
+	int fd;
+	size_t len;
+	char buf[CTL_LINE_MAX];
+};
+
+struct ctl_server {
+	int listen_fd;
+	char path[108];
+	ctl_handler_fn handler;
+	void *ctx;
+	struct ctl_client clients[CTL_MAX_CLIENTS];
+	unsigned long bad_requests;
+};
+
+/* Instance names: letters, digits, '-', '_' and '.', not starting with '.'. */
+int ctl_name_valid(const char *name);
+void ctl_socket_path(const char *name, char *path, size_t len);
+
+int ctl_server_open(struct ctl_server *s, const char *name,
+		    ctl_handler_fn handler, void *ctx);
+void ctl_server_close(struct ctl_server *s);
+/* Adds the server's fds to pfds (at most max); returns how many. */
+int ctl_server_pollfds(const struct ctl_server *s, struct pollfd *pfds,
+		       int max);
+/* Accepts, reads and answers whatever is ready, without blocking. */
+void ctl_server_process(struct ctl_server *s);
+
+/*
+ * Client: sends one request line to instance name and parses the reply.
+ * Returns 0 and *reply (caller puts it), or -errno with a message printed.
+ */
+int ctl_request(const char *name, struct json_object *req,
+		struct json_object **reply, int timeout_ms);
+
+#endif /* COLO_CTL_H */

@@ -1,0 +1,569 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * daemon.c - `colo-xdp run`: set up, run the data path, tear down.
+ *
+ * Set-up order matters for safety: sockets exist and are registered in the
+ * XSKMAPs before the XDP programs go live (so captured frames find a
+ * socket), the fail-open path is in place before the primary's program,
+ * and the mirror goes last, once everything that answers it is ready.
+ * Tear-down runs the other way round.
+ *
+ * The data path is one thread: RX batches from every port go through the
+ * comparator, released frames go to the out port's TX ring by address.
+ */
+#include <errno.h>
+#include <dirent.h>
+#include <net/if.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "colo_shared.h"
+#include "colo.skel.h"
+#include "colo_parse.h"
+#include "connfmt.h"
+#include "daemon.h"
+#include "log.h"
+
+#define EXIT_FAIL 1
+#define EXIT_FAIL_OPTION 2
+#define EXIT_FAIL_XDP 3
+#define EXIT_FAIL_BPF 4
+#define EXIT_FAIL_MEM 5
+
+/* How long the loop sleeps when idle, at most. */
+#define IDLE_POLL_MS 50
+/* Busy iterations between two looks at the control socket and signals. */
+#define CTL_CHECK_EVERY 64
+
+__u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Number of RX queues of ifname, from sysfs (1 if it cannot be read). */
+static int nr_rx_queues(const char *ifname)
+{
+	char path[64];
+	struct dirent *de;
+	int n = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/queues", ifname);
+	dir = opendir(path);
+	if (!dir)
+		return 1;
+	while ((de = readdir(dir)))
+		if (!strncmp(de->d_name, "rx-", 3))
+			n++;
+	closedir(dir);
+	if (n < 1)
+		n = 1;
+	return n > COLO_MAX_QUEUES ? COLO_MAX_QUEUES : n;
+}
+
+/* --- checkpoint requests ------------------------------------------------ */
+
+static const char *ckpt_reason_str(int r)
+{
+	return r == CKPT_REASON_UMEM_LOW ? "umem-low" :
+					   cmp_reason_str((enum cmp_reason)r);
+}
+
+/*
+ * One request is outstanding at a time: a hypervisor runs one checkpoint
+ * at a time, and the flush that follows it settles every connection. A
+ * request left unanswered for a compare timeout is repeated.
+ */
+static void checkpoint_request(struct daemon *d, int reason, const char *conn)
+{
+	__u64 now = now_ns();
+
+	d->ckpt.by_reason[reason]++;
+	if (d->ckpt.pending &&
+	    now - d->ckpt.requested_ns <
+		    (__u64)d->o->compare_timeout_ms * 1000000ULL) {
+		d->ckpt.coalesced++;
+		return;
+	}
+	d->ckpt.pending = true;
+	d->ckpt.requested_ns = now;
+	d->ckpt.requests++;
+	pr_warn("Checkpoint requested: %s%s%s\n", ckpt_reason_str(reason),
+		conn ? " on " : "", conn ? conn : "");
+}
+
+static void checkpoint_done(struct daemon *d)
+{
+	cmp_flush(d->cmp, now_ns());
+	d->ckpt.pending = false;
+	d->ckpt.done++;
+	pr_info("Checkpoint done: held frames flushed\n");
+}
+
+/* --- comparator callbacks ----------------------------------------------- */
+
+static void backlog_push(struct tx_backlog *b, __u64 addr, __u32 len)
+{
+	__u32 tail = (b->head + b->count) % b->cap;
+
+	/* Cannot overflow: it has a slot for every frame of the UMEM. */
+	b->addr[tail] = addr;
+	b->len[tail] = len;
+	b->count++;
+	if (b->count > b->max_seen)
+		b->max_seen = b->count;
+}
+
+static void on_release(void *ctx, __u64 addr, __u32 len)
+{
+	struct daemon *d = ctx;
+
+	/* Keep the primary's order: nothing overtakes the backlog. */
+	if (!d->backlog.count && !port_tx(&d->out, addr, len))
+		return;
+	backlog_push(&d->backlog, addr, len);
+}
+
+static void on_drop(void *ctx, __u64 addr, enum cmp_drop_reason why)
+{
+	struct daemon *d = ctx;
+
+	(void)why; /* counted by the comparator */
+	umem_free_frame(&d->umem, addr);
+}
+
+static void hex_excerpt(const __u8 *b, int n, char *out, size_t len)
+{
+	size_t o = 0;
+	int i;
+
+	out[0] = '\0';
+	for (i = 0; i < n && o + 3 < len; i++)
+		o += snprintf(out + o, len - o, "%02x", b[i]);
+}
+
+static void on_divergence(void *ctx, const struct cmp_event *ev)
+{
+	struct daemon *d = ctx;
+	char conn[CONN_STR_MAX], ph[40], sh[40];
+
+	conn_key_str(&ev->key, conn, sizeof(conn));
+	if (ev->reason == CMP_REASON_MISCOMPARE) {
+		hex_excerpt(ev->pri_excerpt, ev->pri_excerpt_len, ph, sizeof(ph));
+		hex_excerpt(ev->sec_excerpt, ev->sec_excerpt_len, sh, sizeof(sh));
+		pr_warn("Miscompare on %s: %s differs at byte %u (primary %s, secondary %s)\n",
+			conn, ev->what, ev->offset, ph, sh);
+	} else {
+		pr_info("Divergence on %s: %s (%s side)\n", conn,
+			cmp_reason_str(ev->reason),
+			ev->role == COLO_ROLE_PRIMARY ? "primary" : "secondary");
+	}
+	checkpoint_request(d, ev->reason, conn);
+}
+
+static const struct cmp_ops cmp_callbacks = {
+	.release = on_release,
+	.drop = on_drop,
+	.divergence = on_divergence,
+};
+
+/* --- data path ----------------------------------------------------------- */
+
+static void handle_frame(struct daemon *d, enum colo_role role, __u64 addr,
+			 __u32 len, __u64 now)
+{
+	__u64 off = addr & (d->umem.frame_size - 1);
+	__u8 *data = umem_data(&d->umem, addr);
+	struct colo_meta *m = (struct colo_meta *)(data - sizeof(*m));
+	bool have_meta = off >= sizeof(*m);
+	struct colo_pkt pkt;
+
+	if (len > d->umem.frame_size - off) {
+		/* The kernel never does this; refuse rather than overrun. */
+		d->cnt.malformed++;
+		umem_free_frame(&d->umem, addr);
+		return;
+	}
+	if (!have_meta || m->magic != COLO_META_MAGIC || m->role != role ||
+	    colo_pkt_from_meta(data, data + len, m, &pkt)) {
+		d->cnt.meta_missing++;
+		if (colo_parse(data, data + len, &pkt) != COLO_PARSE_OK) {
+			d->cnt.malformed++;
+			umem_free_frame(&d->umem, addr);
+			return;
+		}
+	}
+	/* A recycled frame must never show this metadata again. */
+	if (have_meta)
+		m->magic = 0;
+	cmp_input(d->cmp, role, addr, len, &pkt, now);
+}
+
+static int rx_port(struct daemon *d, struct xsk_port *p, __u64 now)
+{
+	__u32 idx = 0, n, i;
+
+	n = xsk_ring_cons__peek(&p->rx, COLO_RX_BATCH, &idx);
+	if (!n) {
+		port_wakeup_rx(p);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		const struct xdp_desc *desc =
+			xsk_ring_cons__rx_desc(&p->rx, idx + i);
+
+		p->st.rx_bytes += desc->len;
+		handle_frame(d, (enum colo_role)p->kind, desc->addr, desc->len,
+			     now);
+	}
+	xsk_ring_cons__release(&p->rx, n);
+	p->st.rx_packets += n;
+	return n;
+}
+
+static void tx_flush(struct daemon *d)
+{
+	struct tx_backlog *b = &d->backlog;
+
+	port_drain_completions(&d->umem, &d->out);
+	while (b->count && !port_tx(&d->out, b->addr[b->head], b->len[b->head])) {
+		b->head = (b->head + 1) % b->cap;
+		b->count--;
+	}
+	port_kick_tx(&d->out);
+}
+
+/* Held frames leave too few for the fill rings: ask for a checkpoint. */
+static void check_umem(struct daemon *d)
+{
+	if (d->umem.nr_free < d->umem.nr_frames / 8) {
+		struct cmp_stats st;
+
+		cmp_get_stats(d->cmp, &st);
+		if (st.held[0] + st.held[1] > d->umem.nr_frames / 2)
+			checkpoint_request(d, CKPT_REASON_UMEM_LOW, NULL);
+	}
+}
+
+static void handle_signals(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sig_fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGINT:
+		case SIGTERM:
+			pr_info("Got signal %u, stopping\n", si.ssi_signo);
+			d->quit = true;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* Polls the control socket, signals and (when idle) the RX sockets. */
+static void wait_events(struct daemon *d, int timeout_ms)
+{
+	struct pollfd pfds[1 + CTL_MAX_CLIENTS + 1 + 2 * COLO_MAX_QUEUES];
+	int n = 0, i;
+
+	pfds[n++] = (struct pollfd){ .fd = d->sig_fd, .events = POLLIN };
+	n += ctl_server_pollfds(&d->ctl, pfds + n, 1 + CTL_MAX_CLIENTS);
+	if (timeout_ms)
+		for (i = 0; i < d->nr_rx_ports; i++)
+			pfds[n++] = (struct pollfd){
+				.fd = port_fd(&d->rx_ports[i]), .events = POLLIN
+			};
+	if (poll(pfds, n, timeout_ms) <= 0)
+		return;
+	if (pfds[0].revents)
+		handle_signals(d);
+	ctl_server_process(&d->ctl);
+}
+
+static void run_loop(struct daemon *d)
+{
+	__u64 scan_ns = (__u64)d->o->scan_interval_ms * 1000000ULL;
+	__u64 now, next_tick = now_ns() + scan_ns;
+	unsigned int iter = 0;
+	int i, work;
+
+	while (!d->quit) {
+		now = now_ns();
+		work = 0;
+		for (i = 0; i < d->nr_rx_ports; i++)
+			work += rx_port(d, &d->rx_ports[i], now);
+		tx_flush(d);
+		for (i = 0; i < d->nr_rx_ports; i++)
+			port_refill(&d->umem, &d->rx_ports[i]);
+		if (now >= next_tick) {
+			cmp_tick(d->cmp, now);
+			check_umem(d);
+			next_tick = now + scan_ns;
+		}
+		if (!work && !d->backlog.count && !d->out.outstanding_tx) {
+			__u64 left = next_tick > now ? next_tick - now : 0;
+			int ms = left / 1000000ULL + 1;
+
+			wait_events(d, ms < IDLE_POLL_MS ? ms : IDLE_POLL_MS);
+		} else if (++iter % CTL_CHECK_EVERY == 0) {
+			wait_events(d, 0);
+		}
+	}
+}
+
+/* --- control requests ---------------------------------------------------- */
+
+static struct json_object *ctl_handler(void *ctx, const char *cmd,
+				       struct json_object *req, char *err,
+				       size_t errlen)
+{
+	struct daemon *d = ctx;
+	struct json_object *r;
+
+	(void)req;
+	if (!strcmp(cmd, "stats"))
+		return daemon_stats_json(d);
+	if (!strcmp(cmd, "checkpoint-done")) {
+		checkpoint_done(d);
+		return json_object_new_object();
+	}
+	if (!strcmp(cmd, "ping")) {
+		r = json_object_new_object();
+		json_object_object_add(r, "name",
+				       json_object_new_string(d->o->name));
+		return r;
+	}
+	snprintf(err, errlen, "unknown command \"%.40s\"", cmd);
+	return NULL;
+}
+
+/* --- set-up and tear-down ------------------------------------------------ */
+
+static int setup_signals(struct daemon *d)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	d->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	return d->sig_fd < 0 ? -errno : 0;
+}
+
+static int load_bpf(struct daemon *d)
+{
+	const struct run_opts *o = d->o;
+	struct colo_config *cfg;
+	int err;
+
+	d->skel = colo__open();
+	if (!d->skel) {
+		err = -errno;
+		pr_warn("Failed to open the BPF object: %s\n", strerror(-err));
+		return err;
+	}
+	cfg = (struct colo_config *)&d->skel->rodata->colo_cfg;
+	cfg->out_ifindex = if_nametoindex(o->out);
+	cfg->primary_ifindex = if_nametoindex(o->primary);
+	cfg->secondary_ifindex = if_nametoindex(o->secondary);
+	cfg->flags = o->primary_fail_open ? COLO_CFG_PRIMARY_FAIL_OPEN : 0;
+	bpf_map__set_max_entries(d->skel->maps.colo_conns, o->max_conns);
+
+	err = colo__load(d->skel);
+	if (err) {
+		pr_warn("Failed to load the BPF programs: %s\n", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static int open_ports(struct daemon *d)
+{
+	const struct run_opts *o = d->o;
+	int npri = nr_rx_queues(o->primary), nsec = nr_rx_queues(o->secondary);
+	int i, err;
+
+	d->rx_ports = calloc(npri + nsec, sizeof(*d->rx_ports));
+	if (!d->rx_ports)
+		return -ENOMEM;
+	for (i = 0; i < npri + nsec; i++) {
+		struct xsk_port *p = &d->rx_ports[i];
+		bool pri = i < npri;
+
+		p->kind = pri ? PORT_PRIMARY : PORT_SECONDARY;
+		snprintf(p->ifname, sizeof(p->ifname), "%s",
+			 pri ? o->primary : o->secondary);
+		p->queue = pri ? i : i - npri;
+		err = port_open(&d->umem, p, true,
+				bpf_map__fd(pri ? d->skel->maps.colo_xsks_pri :
+						  d->skel->maps.colo_xsks_sec));
+		if (err)
+			return err;
+		d->nr_rx_ports++;
+	}
+	d->out.kind = PORT_OUT;
+	snprintf(d->out.ifname, sizeof(d->out.ifname), "%s", o->out);
+	d->out.queue = 0;
+	return port_open(&d->umem, &d->out, true, -1);
+}
+
+static int attach_all(struct daemon *d)
+{
+	const struct run_opts *o = d->o;
+	int err;
+
+	if (o->primary_fail_open) {
+		err = tc_attach_ingress(&d->tc_failopen, o->primary,
+					bpf_program__fd(d->skel->progs.colo_tc_failopen));
+		if (err)
+			return err;
+	}
+	err = xdp_attach_prog(&d->xdp_sec, o->secondary,
+			      bpf_program__fd(d->skel->progs.colo_xdp_secondary),
+			      o->skb_mode);
+	if (err)
+		return err;
+	err = xdp_attach_prog(&d->xdp_pri, o->primary,
+			      bpf_program__fd(d->skel->progs.colo_xdp_primary),
+			      o->skb_mode);
+	if (err)
+		return err;
+	if (o->mirror)
+		return tc_attach_ingress(&d->tc_mirror, o->out,
+					 bpf_program__fd(d->skel->progs.colo_tc_mirror));
+	return 0;
+}
+
+static void detach_all(struct daemon *d)
+{
+	tc_detach_prog(&d->tc_mirror);
+	xdp_detach_prog(&d->xdp_pri);
+	xdp_detach_prog(&d->xdp_sec);
+	tc_detach_prog(&d->tc_failopen);
+}
+
+static void close_ports(struct daemon *d)
+{
+	int i;
+
+	for (i = 0; i < d->nr_rx_ports; i++)
+		port_close(&d->umem, &d->rx_ports[i]);
+	port_close(&d->umem, &d->out);
+	free(d->rx_ports);
+	d->rx_ports = NULL;
+	d->nr_rx_ports = 0;
+}
+
+static int create_comparator(struct daemon *d)
+{
+	const struct run_opts *o = d->o;
+	struct cmp_config cfg = {
+		.umem = d->umem.area,
+		.frame_size = d->umem.frame_size,
+		.nr_frames = d->umem.nr_frames,
+		.max_conns = o->max_conns,
+		.max_queue = o->max_queue,
+		.compare_timeout_ns = (__u64)o->compare_timeout_ms * 1000000ULL,
+		.idle_timeout_ns = (__u64)o->idle_timeout_s * 1000000000ULL,
+		.linger_ns = 2000000000ULL,
+		.non_ip_compare = o->non_ip_compare,
+	};
+
+	d->backlog.cap = d->umem.nr_frames;
+	d->backlog.addr = calloc(d->backlog.cap, sizeof(*d->backlog.addr));
+	d->backlog.len = calloc(d->backlog.cap, sizeof(*d->backlog.len));
+	if (!d->backlog.addr || !d->backlog.len)
+		return -ENOMEM;
+	d->cmp = cmp_new(&cfg, &cmp_callbacks, d);
+	if (!d->cmp) {
+		pr_warn("Failed to create the comparator: %s\n", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static void destroy_comparator(struct daemon *d)
+{
+	if (d->cmp)
+		cmp_free(d->cmp); /* drops what is held: nothing unchecked leaves */
+	d->cmp = NULL;
+	free(d->backlog.addr);
+	free(d->backlog.len);
+	d->backlog.addr = NULL;
+	d->backlog.len = NULL;
+}
+
+int daemon_run(const struct run_opts *o)
+{
+	struct daemon d = { .o = o, .sig_fd = -1, .start_ns = now_ns() };
+	int ret = EXIT_FAIL;
+
+	if (setup_signals(&d)) {
+		pr_warn("Failed to set up signal handling: %s\n", strerror(errno));
+		return EXIT_FAIL;
+	}
+	if (ctl_server_open(&d.ctl, o->name, ctl_handler, &d))
+		goto out_signals;
+	if (load_bpf(&d)) {
+		ret = EXIT_FAIL_BPF;
+		goto out_ctl;
+	}
+	if (umem_create(&d.umem, o->umem_frames)) {
+		ret = EXIT_FAIL_MEM;
+		goto out_skel;
+	}
+	if (create_comparator(&d)) {
+		ret = EXIT_FAIL_MEM;
+		goto out_cmp;
+	}
+	if (open_ports(&d)) {
+		ret = EXIT_FAIL_XDP;
+		goto out_ports;
+	}
+	if (attach_all(&d)) {
+		ret = EXIT_FAIL_XDP;
+		goto out_detach;
+	}
+	pr_info("Running '%s': primary %s, secondary %s, out %s%s (%s mode)\n",
+		o->name, o->primary, o->secondary, o->out,
+		o->mirror ? ", mirroring input" : "",
+		o->skb_mode ? "skb" : "native");
+	if (getenv("COLO_IMMEDIATE_EXIT"))
+		d.quit = true;
+	run_loop(&d);
+	ret = 0;
+
+out_detach:
+	detach_all(&d);
+out_ports:
+	close_ports(&d);
+out_cmp:
+	destroy_comparator(&d);
+	umem_destroy(&d.umem);
+out_skel:
+	colo__destroy(d.skel);
+out_ctl:
+	ctl_server_close(&d.ctl);
+out_signals:
+	if (d.sig_fd >= 0)
+		close(d.sig_fd);
+	return ret;
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * daemon.h - `colo-xdp run`: one instance serving one primary/secondary/out
+ * triple. Its state is shared with the files that report on it.
+ */
+#ifndef COLO_DAEMON_H
+#define COLO_DAEMON_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "attach.h"
+#include "compare.h"
+#include "ctl.h"
+#include "xsk.h"
+
+struct run_opts {
+	const char *primary;
+	const char *secondary;
+	const char *out;
+	const char *name;
+	bool mirror;
+	bool skb_mode;
+	bool non_ip_compare;
+	bool primary_fail_open;
+	__u32 compare_timeout_ms;
+	__u32 scan_interval_ms;
+	__u32 max_queue;
+	__u32 max_conns;
+	__u32 umem_frames;
+	__u32 idle_timeout_s;
+};
+
+/* Why the daemon itself asks for a checkpoint, beyond the comparator's reasons. */
+#define CKPT_REASON_UMEM_LOW CMP_REASON__MAX /* held frames ate the UMEM */
+#define CKPT_REASON__MAX (CMP_REASON__MAX + 1)
+
+struct ckpt_state {
+	bool pending;           /* requested, checkpoint-done not seen yet */
+	__u64 requested_ns;
+	__u64 requests;         /* requests issued */
+	__u64 coalesced;        /* reasons that found a request pending */
+	__u64 done;             /* checkpoint-done received */
+	__u64 by_reason[CKPT_REASON__MAX];
+};
+
+/* Released frames wait here while the out TX ring is full. */
+struct tx_backlog {
+	__u64 *addr;
+	__u32 *len;
+	__u32 head;
+	__u32 count;
+	__u32 cap;
+	__u32 max_seen;
+};
+
+struct daemon_counters {
+	__u64 meta_missing;   /* frames parsed in userspace (no metadata) */
+	__u64 malformed;      /* refused by the userspace parser */
+};
+
+struct daemon {
+	const struct run_opts *o;
+	struct colo *skel;
+	struct umem_area umem;
+	struct xsk_port *rx_ports; /* primary queues, then secondary queues */
+	int nr_rx_ports;
+	struct xsk_port out;
+	struct comparator *cmp;
+	struct tx_backlog backlog;
+	struct ckpt_state ckpt;
+	struct daemon_counters cnt;
+	struct ctl_server ctl;
+	struct xdp_attachment xdp_pri, xdp_sec;
+	struct tc_attachment tc_mirror, tc_failopen;
+	int sig_fd;
+	bool quit;
+	__u64 start_ns;
+};
+
+int daemon_run(const struct run_opts *o);
+
+/* The JSON answer to the "stats" control request (daemon_stats.c). */
+struct json_object *daemon_stats_json(struct daemon *d);
+
+__u64 now_ns(void);
+
+#endif /* COLO_DAEMON_H */
