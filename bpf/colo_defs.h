@@ -3,9 +3,10 @@
  * colo_defs.h - constants the BPF programs need that vmlinux.h lacks.
  *
  * vmlinux.h carries the kernel's types and enums but none of its #defines,
- * and the uapi headers cannot be included next to it (redefinitions), so the few
- * macros the programs use are defined here, guarded in case a future
- * vmlinux.h or libbpf header provides them. XDP actions and BPF map update
+ * and the uapi headers cannot be included next to it (redefinitions), so
+ * the few macros the programs use are defined here, guarded in case a
+ * future vmlinux.h or libbpf header provides them. Ethertypes and protocol
+ * numbers live in colo_parse.h, which userspace shares. XDP actions and BPF map update
  * flags are enums in vmlinux.h and need nothing here.
  */
 #ifndef COLO_DEFS_H

@@ -140,6 +140,8 @@ enum colo_counter {
 	COLO_CNT_MIRROR_IN,        /* frames from --out mirrored to primary and secondary */
 	COLO_CNT_MIRROR_CLONE_ERR, /* clone to the secondary failed */
 	COLO_CNT_FAILOPEN_FWD,     /* passed primary frames forwarded to --out by tc */
+	COLO_CNT_MIRROR_REWRITE,   /* mirrored TCP frames whose ACK/SACK were translated for the secondary */
+	COLO_CNT_MIRROR_REWRITE_ERR, /* translation failed (headers unreadable): frame not sent to the secondary */
 	COLO_CNT_PARSE_ERR_BASE,   /* + enum colo_parse_result: malformed by reason */
 	COLO_CNT__MAX = COLO_CNT_PARSE_ERR_BASE + COLO_PARSE__MAX,
 };
@@ -157,6 +159,19 @@ struct colo_conn_stats {
 	__u64 sec_packets;
 	__u64 sec_bytes;
 	__u64 last_seen_ns; /* bpf_ktime_get_ns() of the last frame */
+};
+
+/*
+ * Value of the colo_seq map, keyed by struct colo_conn_key: how the
+ * secondary's TCP sequence space sits relative to the primary's. The
+ * daemon writes it when the comparator learns it from the two SYN(/ACK)s;
+ * the mirror path adds offset to the ACK number and SACK blocks of what
+ * the network sends the secondary. A checkpoint makes it 0 (entries are
+ * deleted).
+ */
+struct colo_seq_state {
+	__u32 offset; /* secondary ISN - primary ISN, mod 2^32 */
+	__u32 pad;
 };
 
 /* struct colo_config.flags */

@@ -12,20 +12,28 @@
 #   baseline  tools/xsk_fwd: primary -> out, secondary dropped, no compare
 #   colo      colo-xdp run: compare, release matching primary frames
 #
-# For each frame size: a flat-out run of each, N times (median), for the
-# released frames per second; then runs at 10% of the baseline's rate, for
-# the latency without queueing. Ratios first (colo / baseline), absolute
-# numbers after. Results: $COLO_BENCH_OUT (bench/results.json) and a plot
-# next to it (.png). A number never fails the benchmark; a tool that fails
-# or a run that releases no frame does (exit 1).
+# Throughput is the highest offered rate forwarded without loss (at most
+# LOSS_MAX lost, and no miscompare), found by bisection with short probes.
+# Flat-out overload is no measure for colo-xdp: the XDP redirect drops
+# primary and secondary frames independently once a ring is full, the two
+# streams no longer pair up, and every mismatch is a miscompare that asks
+# for a checkpoint. Latency is measured at 10% of the baseline's throughput,
+# without queueing. Each forwarder is started afresh for every run.
+#
+# Ratios first (colo / baseline), absolute numbers after. Results:
+# $COLO_BENCH_OUT (bench/results.json) and a plot next to it (.png). A
+# number never fails the benchmark; a tool that fails or a run that
+# releases no frame does (exit 1). See bench/README.md.
 #
 # Environment:
-#   COLO_BENCH_SHORT=1       CI: fewer sizes, 1 run each, short runs (< 2 min)
+#   COLO_BENCH_SHORT=1       CI: fewer sizes, 1 run each, short probes (< 2 min)
 #   COLO_BENCH_OUT=FILE      results JSON (bench/results.json)
 #   COLO_BENCH_SIZES="..."   frame sizes (64 512 1500; short: 64 1500)
-#   COLO_BENCH_RUNS=N        runs per point (3; short: 1)
-#   COLO_BENCH_DURATION=S    seconds per throughput run (5; short: 3)
+#   COLO_BENCH_RUNS=N        searches per point, median taken (3; short: 1)
+#   COLO_BENCH_DURATION=S    seconds per probe (2; short: 1)
+#   COLO_BENCH_STEPS=N       bisection steps after the first probe (6; short: 4)
 #   COLO_BENCH_LAT_DURATION=S  seconds per latency run (3; short: 2)
+#   COLO_BENCH_LOSS_MAX=F    loss a passing probe may have (0.001)
 #   COLO_BENCH_FLOWS=N       UDP flows (source ports) (16)
 #   COLO_BENCH_XDP_MODE=M    native|skb, for both forwarders (native)
 #   COLO_BENCH_TARGETS="..." what to run (baseline colo)
@@ -33,6 +41,7 @@
 #                            generator (0), the forwarder (1) and the sink
 #                            (the forwarder's: the client's receive path
 #                            runs there anyway, so waking the sink is local)
+#   COLO_BENCH_KEEP=1        keep the per-run logs (path printed at the end)
 #   COLO_PREFIX              namespace prefix (cb)
 
 set -uo pipefail
@@ -281,6 +290,9 @@ search()
 		if [ "$TRIAL_PASS" = 1 ]; then
 			lo=$rate
 			best=$(tail -1 "$RECORDS")
+			# The generator could not send faster: nothing to find.
+			[ "$(jq '.gen.pps < 0.97 * .rate' <<<"$best")" = false ] ||
+				break
 		else
 			hi=$rate
 		fi
@@ -298,7 +310,7 @@ search()
 	else
 		jq -c --argjson p "$probes" --argjson cap "$cap" \
 			'.kind = "throughput" | .search = $p | .passed = true |
-			.generator_bound = (.rate >= $cap)' <<<"$best" >>"$RECORDS"
+			.generator_bound = (.rate >= $cap or .gen.pps < 0.97 * .rate)' <<<"$best" >>"$RECORDS"
 	fi
 	log "throughput $target ${size}B run $run: $FOUND_RATE pps without loss"
 }
@@ -372,43 +384,64 @@ report()
 {
 	local dat=$WORK/plot.dat
 	"$PY" - "$RECORDS" "$RESULTS" "$dat" "$XDP_MODE" "$FLOWS" "$RUNS" \
-		"$DURATION" "$LAT_DURATION" <<'EOF' || die "report"
-import json, statistics, sys, time, os
+		"$SEARCH_DURATION" "$LAT_DURATION" "$LOSS_MAX" <<'EOF' || die "report"
+import json, os, statistics, sys, time
 
-recs_f, out_f, dat_f, mode, flows, runs, dur, lat_dur = sys.argv[1:]
+recs_f, out_f, dat_f, mode, flows, runs, dur, lat_dur, loss_max = sys.argv[1:]
 recs = [json.loads(l) for l in open(recs_f) if l.strip()]
+
 
 def med(vals):
     vals = [v for v in vals if v is not None]
     return statistics.median(vals) if vals else None
 
+
+def select(target, size, kind):
+    return [r for r in recs if r["target"] == target and r["size"] == size
+            and r["kind"] == kind]
+
+
 def point(target, size, kind):
-    rs = [r for r in recs if r["target"] == target and r["size"] == size
-          and r["kind"] == kind]
+    rs = select(target, size, kind)
     if not rs:
         return None
     lat = lambda k: med([r["sink"]["latency_ns"][k] for r in rs])
     p = {"runs": len(rs),
-         "rate": rs[0]["rate"],
+         "offered_pps": med([r["rate"] for r in rs]),
          "pps": med([r["sink"]["pps"] for r in rs]),
-         "sent_pps": med([r["gen"]["pps"] for r in rs]),
-         "lost": med([r["sink"]["lost"] for r in rs]),
+         "gbps": med([r["sink"]["mbps"] / 1000 for r in rs]),
+         "all_pps": [r["sink"]["pps"] for r in rs],
+         "lost": med([r["gen"]["primary"]["sent"] - r["sink"]["unique"]
+                      for r in rs]),
          "p50_ns": lat("p50"), "p90_ns": lat("p90"), "p99_ns": lat("p99"),
-         "max_ns": lat("max"), "all_pps": [r["sink"]["pps"] for r in rs]}
+         "max_ns": lat("max")}
+    if kind == "throughput":
+        p["passed"] = all(r.get("passed") for r in rs)
+        p["generator_bound"] = any(r.get("generator_bound") for r in rs)
+        p["probes"] = [r.get("search") for r in rs]
     if target == "colo":
         fw = [r["forwarder"] for r in rs]
-        for k in ("miscompares", "released_packets", "dropped_packets"):
-            p[k] = med([f.get(k) for f in fw if isinstance(f.get(k), (int, float))])
+        for k in ("miscompares", "released_packets", "dropped_packets",
+                  "checkpoint_requests"):
+            p[k] = med([f.get(k) for f in fw
+                        if isinstance(f.get(k), (int, float))])
     return p
+
 
 def ratio(a, b):
     return a / b if a is not None and b else None
+
 
 sizes = sorted({r["size"] for r in recs})
 targets = sorted({r["target"] for r in recs})
 results = []
 for s in sizes:
     e = {"size": s}
+    flat = point("baseline", s, "flat")
+    if flat:
+        e["baseline_flat_out"] = {"sent_pps": flat and med(
+            [r["gen"]["pps"] for r in select("baseline", s, "flat")]),
+            "released_pps": flat["pps"], "lost": flat["lost"]}
     for t in targets:
         e[t] = {"throughput": point(t, s, "throughput"),
                 "latency": point(t, s, "latency")}
@@ -429,69 +462,109 @@ for s in sizes:
 doc = {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
        "host": {"kernel": os.uname().release, "cpus": os.cpu_count()},
        "settings": {"xdp_mode": mode, "flows": int(flows), "runs": int(runs),
-                    "duration_s": float(dur), "latency_duration_s": float(lat_dur),
-                    "light_load": "10% of the baseline's released pps"},
+                    "probe_s": float(dur), "latency_s": float(lat_dur),
+                    "loss_max": float(loss_max),
+                    "throughput": "highest offered pps (per side) with loss "
+                                  "<= loss_max and no miscompare",
+                    "light_load": "10% of the baseline's throughput"},
        "results": results, "runs": recs}
 with open(out_f, "w") as f:
     json.dump(doc, f, indent=1)
     f.write("\n")
 
+
 def fx(v, fmt="%.2f"):
     return fmt % v if v is not None else "-"
+
+
 def us(ns):
+    return "%+.1f" % (ns / 1000) if ns is not None else "-"
+
+
+def uabs(ns):
     return "%.1f" % (ns / 1000) if ns is not None else "-"
-def mpps(p):
-    return "%.3f" % (p / 1e6) if p is not None else "-"
+
+
 def get(e, t, k, f):
-    x = e.get(t, {}).get(k)
+    x = (e.get(t) or {}).get(k)
     return x.get(f) if x else None
 
+
+def mpps(e, t):
+    p = get(e, t, "throughput", "pps")
+    if p is None:
+        return "-"
+    mark = "*" if get(e, t, "throughput", "generator_bound") else ""
+    mark += "!" if get(e, t, "throughput", "passed") is False else ""
+    return "%.3f%s" % (p / 1e6, mark)
+
+
 print()
-print(f"colo-xdp vs plain AF_XDP forwarder (xsk_fwd): veth, XDP {mode}, copy mode, "
-      f"{flows} flows, median of {runs}")
+print(f"colo-xdp vs plain AF_XDP forwarder (xsk_fwd): veth, XDP {mode}, "
+      f"copy mode, {flows} flows, median of {runs}")
 print()
 print("ratios (colo-xdp / baseline)")
-print("%6s %12s %12s %12s %14s %14s" % ("size", "throughput", "lat p50", "lat p99",
-                                        "added p50 us", "added p99 us"))
+print("%6s %11s %9s %9s %13s %13s" % ("size", "throughput", "lat p50",
+                                       "lat p99", "added p50 us",
+                                       "added p99 us"))
 for e in results:
     r, a = e.get("ratio", {}), e.get("added_latency_ns", {})
-    print("%6d %12s %12s %12s %14s %14s" % (e["size"], fx(r.get("throughput")),
-          fx(r.get("latency_p50")), fx(r.get("latency_p99")),
-          us(a.get("p50")), us(a.get("p99"))))
+    print("%6d %11s %9s %9s %13s %13s" % (
+        e["size"], fx(r.get("throughput")), fx(r.get("latency_p50")),
+        fx(r.get("latency_p99")), us(a.get("p50")), us(a.get("p99"))))
 print()
-print("absolute: released Mpps flat out; latency at light load (us)")
-print("%6s %10s %10s %10s %10s %10s %10s %10s %12s" % (
+print("absolute: throughput = released Mpps without loss; latency (us) at "
+      "light load")
+print("%6s %10s %10s %10s %9s %9s %9s %9s %11s" % (
     "size", "base Mpps", "colo Mpps", "load pps", "base p50", "base p99",
-    "colo p50", "colo p99", "miscompares"))
+    "colo p50", "colo p99", "miscompare"))
 for e in results:
-    print("%6d %10s %10s %10s %10s %10s %10s %10s %12s" % (
-        e["size"], mpps(get(e, "baseline", "throughput", "pps")),
-        mpps(get(e, "colo", "throughput", "pps")),
-        fx(get(e, "baseline", "latency", "rate") or get(e, "colo", "latency", "rate"), "%.0f"),
-        us(get(e, "baseline", "latency", "p50_ns")), us(get(e, "baseline", "latency", "p99_ns")),
-        us(get(e, "colo", "latency", "p50_ns")), us(get(e, "colo", "latency", "p99_ns")),
+    load = get(e, "baseline", "latency", "offered_pps") or \
+        get(e, "colo", "latency", "offered_pps")
+    print("%6d %10s %10s %10s %9s %9s %9s %9s %11s" % (
+        e["size"], mpps(e, "baseline"), mpps(e, "colo"), fx(load, "%.0f"),
+        uabs(get(e, "baseline", "latency", "p50_ns")),
+        uabs(get(e, "baseline", "latency", "p99_ns")),
+        uabs(get(e, "colo", "latency", "p50_ns")),
+        uabs(get(e, "colo", "latency", "p99_ns")),
         fx(get(e, "colo", "throughput", "miscompares"), "%.0f")))
+print("  * = the generator's limit, the forwarder may do more;"
+      " ! = lost frames even at the lowest rate tried")
+for e in results:
+    f = e.get("baseline_flat_out")
+    if f:
+        print("  %dB flat out: sent %.3f Mpps/side, baseline released "
+              "%.3f Mpps" % (e["size"], (f["sent_pps"] or 0) / 1e6,
+                             (f["released_pps"] or 0) / 1e6))
 print()
 print(f"results: {out_f}")
 
 with open(dat_f, "w") as f:
-    f.write("# size base_mpps colo_mpps base_p50_us base_p99_us colo_p50_us colo_p99_us\n")
+    f.write("# size base_mpps colo_mpps base_p50_us base_p99_us "
+            "colo_p50_us colo_p99_us\n")
     for e in results:
-        vals = [get(e, "baseline", "throughput", "pps"), get(e, "colo", "throughput", "pps"),
-                get(e, "baseline", "latency", "p50_ns"), get(e, "baseline", "latency", "p99_ns"),
-                get(e, "colo", "latency", "p50_ns"), get(e, "colo", "latency", "p99_ns")]
+        vals = [get(e, "baseline", "throughput", "pps"),
+                get(e, "colo", "throughput", "pps"),
+                get(e, "baseline", "latency", "p50_ns"),
+                get(e, "baseline", "latency", "p99_ns"),
+                get(e, "colo", "latency", "p50_ns"),
+                get(e, "colo", "latency", "p99_ns")]
         scale = [1e6, 1e6, 1e3, 1e3, 1e3, 1e3]
         f.write("%d %s\n" % (e["size"], " ".join(
-            "%.6f" % (v / k) if v is not None else "NaN" for v, k in zip(vals, scale))))
+            "%.6f" % (v / k) if v is not None else "NaN"
+            for v, k in zip(vals, scale))))
 EOF
 	if command -v gnuplot >/dev/null; then
-		gnuplot -e "datafile='$dat'; outfile='$PLOT'" \
-			"$ROOT/tools/bench_plot.gp" 2>"$WORK/gnuplot.err" &&
-			echo "plot: $PLOT" ||
+		if gnuplot -e "datafile='$dat'; outfile='$PLOT'; targets='$TARGETS'" \
+			"$ROOT/tools/bench_plot.gp" 2>"$WORK/gnuplot.err"; then
+			echo "plot: $PLOT"
+		else
 			log "gnuplot failed (no plot): $(head -3 "$WORK/gnuplot.err")"
+		fi
 	else
 		log "gnuplot not installed: no plot"
 	fi
+	[ -z "${COLO_BENCH_KEEP:-}" ] || echo "logs: $WORK"
 }
 
 main "$@"

@@ -281,14 +281,15 @@ static void run(bool busy)
 		work += complete_tx(pri, o);
 		if (tx_ring_pending(o))
 			kick_tx(o);
-		if (work || busy)
-			continue;
 		/*
-		 * Idle. Frames still in flight complete when the receiver
-		 * frees their skbs, which raises no event: look again soon.
+		 * Sleep only when nothing is in flight, as the daemon does:
+		 * frames in flight complete when the receiver frees their
+		 * skbs, which raises no event to wait for.
 		 */
+		if (work || busy || o->outstanding)
+			continue;
 		pri->idle_polls++;
-		poll(pfd, 2, o->outstanding ? 1 : 100);
+		poll(pfd, 2, 100);
 	}
 }
 

@@ -422,8 +422,12 @@ void tcp_input(struct comparator *c, struct conn *k, __u32 fi)
 		ev = tcp_learn(k, f);
 	if (k->fl & CF_DIVERGED)
 		return;
-	if (tcp_try_start(c, k))
+	if (tcp_try_start(c, k)) {
 		ev = true;
+		if (c->ops.seq_offset)
+			c->ops.seq_offset(c->ctx, ct_key(&c->ct, conn_idx(c, k)),
+					  t->seq_offset);
+	}
 	if (tcp && (t->st & TS_STARTED)) {
 		if (tcp_fin_conflict(c, k, f))
 			return;

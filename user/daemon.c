@@ -104,8 +104,26 @@ static void checkpoint_request(struct daemon *d, int reason, const char *conn)
 		conn ? " on " : "", conn ? conn : "");
 }
 
+/* After a checkpoint the secondary is a copy of the primary: offsets are 0. */
+static void seq_offsets_clear(struct daemon *d)
+{
+	struct colo_conn_key key, next;
+	bool more;
+
+	if (d->seq_map_fd < 0)
+		return;
+	/* Find the next key before deleting this one, so the walk goes on. */
+	more = !bpf_map_get_next_key(d->seq_map_fd, NULL, &key);
+	while (more) {
+		more = !bpf_map_get_next_key(d->seq_map_fd, &key, &next);
+		bpf_map_delete_elem(d->seq_map_fd, &key);
+		key = next;
+	}
+}
+
 static void checkpoint_done(struct daemon *d)
 {
+	seq_offsets_clear(d);
 	cmp_flush(d->cmp, now_ns());
 	d->ckpt.pending = false;
 	d->ckpt.done++;
@@ -173,10 +191,25 @@ static void on_divergence(void *ctx, const struct cmp_event *ev)
 	checkpoint_request(d, ev->reason, conn);
 }
 
+static void on_seq_offset(void *ctx, const struct colo_conn_key *key,
+			  __u32 offset)
+{
+	struct colo_seq_state st = { .offset = offset };
+	struct daemon *d = ctx;
+
+	if (d->seq_map_fd < 0)
+		return;
+	d->cnt.seq_offsets++;
+	if (offset ? bpf_map_update_elem(d->seq_map_fd, key, &st, BPF_ANY) :
+		     bpf_map_delete_elem(d->seq_map_fd, key) && errno != ENOENT)
+		d->cnt.seq_map_errors++;
+}
+
 static const struct cmp_ops cmp_callbacks = {
 	.release = on_release,
 	.drop = on_drop,
 	.divergence = on_divergence,
+	.seq_offset = on_seq_offset,
 };
 
 /* --- data path ----------------------------------------------------------- */
@@ -371,6 +404,7 @@ static int setup_signals(struct daemon *d)
 static int load_bpf(struct daemon *d)
 {
 	const struct run_opts *o = d->o;
+	struct bpf_map *seq_map;
 	struct colo_config *cfg;
 	int err;
 
@@ -386,12 +420,16 @@ static int load_bpf(struct daemon *d)
 	cfg->secondary_ifindex = if_nametoindex(o->secondary);
 	cfg->flags = o->primary_fail_open ? COLO_CFG_PRIMARY_FAIL_OPEN : 0;
 	bpf_map__set_max_entries(d->skel->maps.colo_conns, o->max_conns);
+	seq_map = bpf_object__find_map_by_name(d->skel->obj, "colo_seq");
+	if (seq_map)
+		bpf_map__set_max_entries(seq_map, o->max_conns);
 
 	err = colo__load(d->skel);
 	if (err) {
 		pr_warn("Failed to load the BPF programs: %s\n", strerror(-err));
 		return err;
 	}
+	d->seq_map_fd = seq_map ? bpf_map__fd(seq_map) : -1;
 	return 0;
 }
 
@@ -513,7 +551,8 @@ static void destroy_comparator(struct daemon *d)
 
 int daemon_run(const struct run_opts *o)
 {
-	struct daemon d = { .o = o, .sig_fd = -1, .start_ns = now_ns() };
+	struct daemon d = { .o = o, .sig_fd = -1, .seq_map_fd = -1,
+			   .start_ns = now_ns() };
 	int ret = EXIT_FAIL;
 
 	if (setup_signals(&d)) {

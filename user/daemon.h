@@ -57,6 +57,8 @@ struct tx_backlog {
 struct daemon_counters {
 	__u64 meta_missing;   /* frames parsed in userspace (no metadata) */
 	__u64 malformed;      /* refused by the userspace parser */
+	__u64 seq_offsets;    /* TCP offsets handed to the mirror path */
+	__u64 seq_map_errors; /* ...that the map refused */
 };
 
 struct daemon {
@@ -73,6 +75,7 @@ struct daemon {
 	struct ctl_server ctl;
 	struct xdp_attachment xdp_pri, xdp_sec;
 	struct tc_attachment tc_mirror, tc_failopen;
+	int seq_map_fd;            /* colo_seq: TCP offsets for the mirror path */
 	int sig_fd;
 	bool quit;
 	__u64 start_ns;

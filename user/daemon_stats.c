@@ -212,6 +212,10 @@ struct json_object *daemon_stats_json(struct daemon *d)
 	add_u64(o, "mirrored", bc[COLO_CNT_MIRROR_IN].packets);
 	add_u64(o, "mirror_clone_errors", bc[COLO_CNT_MIRROR_CLONE_ERR].packets);
 	add_u64(o, "meta_fail", bc[COLO_CNT_META_FAIL].packets);
+	add_u64(o, "mirror_rewritten", bc[COLO_CNT_MIRROR_REWRITE].packets);
+	add_u64(o, "mirror_rewrite_errors", bc[COLO_CNT_MIRROR_REWRITE_ERR].packets);
+	add_u64(o, "seq_offsets", d->cnt.seq_offsets);
+	add_u64(o, "seq_map_errors", d->cnt.seq_map_errors);
 	add_u64(o, "tx_backlog", d->backlog.count);
 	add_u64(o, "tx_backlog_max", d->backlog.max_seen);
 	add_u64(o, "umem_free", d->umem.nr_free);

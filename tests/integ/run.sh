@@ -9,7 +9,8 @@
 #
 #   tests/integ/run.sh [test-basic ...]
 #   COLO_INTEG_TIMEOUT=S   limit per test (default 120 s)
-#   COLO_PREFIX=P          namespace prefix (default cx)
+#   COLO_PREFIX=P          namespace prefix (default cx<pid>: runs started
+#                          side by side never share a namespace)
 #   COLO_XDP_MODE=skb      run every daemon with --xdp-mode skb
 
 set -u
@@ -17,6 +18,7 @@ set -u
 DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LIMIT=${COLO_INTEG_TIMEOUT:-120}
 EXIT_SKIP=249
+export COLO_PREFIX=${COLO_PREFIX:-cx$$}
 
 tests=()
 if [ $# -gt 0 ]; then
