@@ -108,7 +108,8 @@ static bool parse_run_opts(int argc, char **argv, struct run_opts *o, int *verbo
 {
 	int c;
 
-	while ((c = getopt_long(argc, argv, "vh", run_options, NULL)) != -1) {
+	opterr = 0; /* one line of our own for a bad option, below */
+	while ((c = getopt_long(argc, argv, ":vh", run_options, NULL)) != -1) {
 		switch (c) {
 		case OPT_PRIMARY: o->primary = optarg; break;
 		case OPT_SECONDARY: o->secondary = optarg; break;
@@ -160,8 +161,13 @@ static bool parse_run_opts(int argc, char **argv, struct run_opts *o, int *verbo
 			break;
 		case 'v': (*verbose)++; break;
 		case 'h': usage_run(stdout); exit(EXIT_OK);
+		case ':':
+			fprintf(stderr, "colo-xdp run: %s needs a value (see 'colo-xdp run --help')\n",
+				argv[optind - 1]);
+			return false;
 		default:
-			fprintf(stderr, "colo-xdp run: bad option (see 'colo-xdp run --help')\n");
+			fprintf(stderr, "colo-xdp run: unknown option '%s' (see 'colo-xdp run --help')\n",
+				argv[optind - 1]);
 			return false;
 		}
 	}
