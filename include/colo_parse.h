@@ -17,6 +17,10 @@
  *                         COLO_PARSE_ERR_* reason instead. It is
  *                         colo_parse_l3() then colo_parse_l4_key(), which
  *                         the BPF side calls separately (see there why).
+ *   colo_parse_l3_hdrs()  the first half for a packet of which only the
+ *                         headers can be read (tc: a non-linear skb); with
+ *                         colo_key_from_ports() the key of a TCP packet
+ *                         whose header the caller read itself.
  *   colo_key_hash()       lookup3-style hash of a key, identical on both sides.
  *   colo_meta_from_pkt()  the metadata the XDP program puts before a frame.
  *   colo_pkt_from_meta()  the daemon's fast path: rebuild the struct colo_pkt
@@ -244,9 +248,11 @@ struct colo_icmp {
  * colo_parse_l3()) and hands this over between them through memory.
  */
 struct colo_cursor {
-	__u32 len;     /* frame length, at most COLO_FRAME_MAX_LEN */
-	__u32 off;     /* next header to parse */
-	__u32 limit;   /* l3_end: L4 headers must end before it */
+	__u32 len;      /* readable length, at most COLO_FRAME_MAX_LEN */
+	__u32 wire_len; /* packet length the IP length fields are checked against */
+	__u32 off;      /* next header to parse */
+	__u32 limit;    /* min(l3_end, len): L4 headers must end before it */
+	__u32 l3_end;   /* end of the IP packet; may lie past len */
 	__u8 l4proto;  /* what the IP header(s) said comes next */
 	__u8 no_l4;    /* non-first fragment: no L4 header follows */
 	__u8 non_ip;   /* not IPv4/IPv6: no L3/L4 to parse */
@@ -296,6 +302,20 @@ static __always_inline int colo_parse_eth(const void *data,
 	return proto;
 }
 
+/*
+ * Where the IP packet ends. Headers are parsed only within the readable
+ * part, so the limit for them is clamped to it; with the whole frame
+ * readable (XDP, the daemon) the two are the same.
+ */
+static __always_inline void colo_set_l3_end(struct colo_cursor *c,
+					    struct colo_pkt *pkt,
+					    __u32 l3_end)
+{
+	c->l3_end = l3_end;
+	c->limit = l3_end < c->len ? l3_end : c->len;
+	pkt->l3_end = c->limit;
+}
+
 /* Returns the L4 protocol or a negated COLO_PARSE_ERR_*. */
 static __always_inline int colo_parse_ipv4(const void *data,
 					   const void *data_end,
@@ -317,13 +337,12 @@ static __always_inline int colo_parse_ipv4(const void *data,
 		return -COLO_PARSE_ERR_IP4_IHL;
 	tot_len = colo_ntohs(iph->tot_len);
 	/* Bytes past tot_len are Ethernet padding: allowed, never keyed. */
-	if (tot_len < hlen || c->off + tot_len > c->len)
+	if (tot_len < hlen || c->off + tot_len > c->wire_len)
 		return -COLO_PARSE_ERR_IP4_LEN;
 
 	pkt->l3 = COLO_L3_IPV4;
 	k->family = COLO_L3_IPV4;
-	c->limit = c->off + tot_len;
-	pkt->l3_end = c->limit;
+	colo_set_l3_end(c, pkt, c->off + tot_len);
 
 	/* v4-mapped ::ffff:a.b.c.d, so both families share one key layout */
 	k->addr_a[2] = colo_htonl(0x0000ffff);
@@ -373,13 +392,12 @@ static __always_inline int colo_parse_ipv6(const void *data,
 	if ((ip6->ver_tc >> 4) != 6)
 		return -COLO_PARSE_ERR_IP_VERSION;
 	plen = colo_ntohs(ip6->payload_len);
-	if (c->off + sizeof(*ip6) + plen > c->len)
+	if (c->off + sizeof(*ip6) + plen > c->wire_len)
 		return -COLO_PARSE_ERR_IP6_LEN;
 
 	pkt->l3 = COLO_L3_IPV6;
 	k->family = COLO_L3_IPV6;
-	c->limit = c->off + sizeof(*ip6) + plen;
-	pkt->l3_end = c->limit;
+	colo_set_l3_end(c, pkt, c->off + sizeof(*ip6) + plen);
 
 	COLO_UNROLL
 	for (i = 0; i < 4; i++) {
@@ -427,6 +445,14 @@ static __always_inline int colo_parse_ipv6(const void *data,
 	if (colo_ip6_is_ext(nexthdr))
 		return -COLO_PARSE_ERR_IP6_EXTHDR;
 	return nexthdr;
+}
+
+/* Ports as they are in the header (network order) into a key. */
+static __always_inline void colo_key_set_ports(struct colo_conn_key *k,
+					       __be16 src, __be16 dst)
+{
+	k->port_a = colo_ntohs(src);
+	k->port_b = colo_ntohs(dst);
 }
 
 /*
@@ -502,8 +528,7 @@ static __always_inline int colo_parse_l4(const void *data,
 			k->port_b = k->port_a;
 		}
 	} else {
-		k->port_a = colo_ntohs(ports->src);
-		k->port_b = colo_ntohs(ports->dst);
+		colo_key_set_ports(k, ports->src, ports->dst);
 	}
 	pkt->flags |= COLO_PF_HAS_L4;
 	pkt->payload_off = c->off + hlen;
@@ -549,6 +574,22 @@ static __always_inline void colo_key_normalise(struct colo_pkt *pkt)
 	k->port_a = k->port_b;
 	k->port_b = p;
 	pkt->flags |= COLO_PF_SWAPPED;
+}
+
+/*
+ * The key of a packet whose first half colo_parse_l3_hdrs() parsed, from
+ * the ports of its L4 header as the caller read them: the key
+ * colo_parse_l4_key() builds for TCP/UDP/SCTP/DCCP, for a caller that
+ * reads the L4 header itself (tc, from a non-linear skb). No hash.
+ */
+static __always_inline void colo_key_from_ports(struct colo_pkt *pkt,
+						__u8 proto, __be16 src,
+						__be16 dst)
+{
+	pkt->l4proto = proto;
+	pkt->key.proto = proto;
+	colo_key_set_ports(&pkt->key, src, dst);
+	colo_key_normalise(pkt);
 }
 
 #define COLO_HASH_INITVAL 0xc0103a5eU
@@ -608,20 +649,17 @@ static __always_inline __u32 colo_key_hash(const struct colo_conn_key *key)
 }
 
 /*
- * First half of colo_parse(): Ethernet, VLAN tags, the IP header and the
- * IPv6 extension headers. Fills *c for colo_parse_l4_key().
- *
- * Why two halves: the verifier walks every path through the parser with its
- * own offsets (three VLAN depths times every extension header chain), and
- * everything inlined after the parser would be walked again for each of
- * them. The BPF programs call each half through a global function, which
- * the verifier checks once on its own, so the state explosion stays inside
- * the first half. Userspace just calls colo_parse().
+ * colo_parse_l3() for a packet of wire_len bytes of which only the first
+ * part, [data, data_end), can be read: the headers of a non-linear skb in
+ * tc. The IP length fields are checked against wire_len; every header
+ * parsed must lie in the readable part, and in *pkt l3_end (and so the
+ * room for L4 headers) is clamped to it, the real end is in cur->l3_end.
  */
-static __always_inline int colo_parse_l3(const void *data,
-					 const void *data_end,
-					 struct colo_cursor *cur,
-					 struct colo_pkt *pkt)
+static __always_inline int colo_parse_l3_hdrs(const void *data,
+					      const void *data_end,
+					      __u32 wire_len,
+					      struct colo_cursor *cur,
+					      struct colo_pkt *pkt)
 {
 	/* a local copy stays in registers, where the verifier tracks it */
 	struct colo_cursor c = {};
@@ -632,6 +670,7 @@ static __always_inline int colo_parse_l3(const void *data,
 	c.len = (const __u8 *)data_end - (const __u8 *)data;
 	if (c.len > COLO_FRAME_MAX_LEN)
 		c.len = COLO_FRAME_MAX_LEN;
+	c.wire_len = wire_len;
 
 	proto = colo_parse_eth(data, data_end, &c, pkt);
 	if (proto < 0)
@@ -661,6 +700,30 @@ static __always_inline int colo_parse_l3(const void *data,
 	c.l4proto = ret;
 	*cur = c;
 	return COLO_PARSE_OK;
+}
+
+/*
+ * First half of colo_parse(): Ethernet, VLAN tags, the IP header and the
+ * IPv6 extension headers. Fills *c for colo_parse_l4_key().
+ *
+ * Why two halves: the verifier walks every path through the parser with its
+ * own offsets (three VLAN depths times every extension header chain), and
+ * everything inlined after the parser would be walked again for each of
+ * them. The BPF programs call each half through a global function, which
+ * the verifier checks once on its own, so the state explosion stays inside
+ * the first half. Userspace just calls colo_parse().
+ */
+static __always_inline int colo_parse_l3(const void *data,
+					 const void *data_end,
+					 struct colo_cursor *cur,
+					 struct colo_pkt *pkt)
+{
+	__u32 len = (const __u8 *)data_end - (const __u8 *)data;
+
+	/* the whole frame is readable: check the IP lengths against it */
+	if (len > COLO_FRAME_MAX_LEN)
+		len = COLO_FRAME_MAX_LEN;
+	return colo_parse_l3_hdrs(data, data_end, len, cur, pkt);
 }
 
 /*

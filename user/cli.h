@@ -15,6 +15,8 @@
 int do_run(int argc, char **argv);
 int do_stats(int argc, char **argv);
 int do_checkpoint_done(int argc, char **argv);
+int do_conns(int argc, char **argv);
+int do_events(int argc, char **argv);
 
 /* Parses an unsigned number in [min, max]; prints a one-line error if not. */
 bool parse_u32(const char *opt, const char *s, __u32 min, __u32 max, __u32 *out);

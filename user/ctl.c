@@ -84,6 +84,7 @@ static void client_close(struct ctl_client *c)
 		close(c->fd);
 	c->fd = -1;
 	c->len = 0;
+	c->subscribed = false;
 }
 
 void ctl_server_close(struct ctl_server *s)
@@ -176,7 +177,8 @@ static struct json_object *error_reply(const char *msg)
 	return r;
 }
 
-static struct json_object *handle_line(struct ctl_server *s, const char *line)
+static struct json_object *handle_line(struct ctl_server *s,
+				       struct ctl_client *c, const char *line)
 {
 	struct json_object *req, *cmd, *reply;
 	char err[160] = "";
@@ -192,6 +194,16 @@ static struct json_object *handle_line(struct ctl_server *s, const char *line)
 		json_object_put(req);
 		s->bad_requests++;
 		return error_reply("request has no string \"cmd\"");
+	}
+	/* A subscription is the transport's business: the client stays open. */
+	if (!strcmp(json_object_get_string(cmd), "events")) {
+		json_object_put(req);
+		c->subscribed = true;
+		reply = json_object_new_object();
+		json_object_object_add(reply, "subscribed",
+				       json_object_new_boolean(1));
+		json_object_object_add(reply, "ok", json_object_new_boolean(1));
+		return reply;
 	}
 	reply = s->handler(s->ctx, json_object_get_string(cmd), req, err,
 			   sizeof(err));
@@ -224,7 +236,7 @@ static void serve_client(struct ctl_server *s, struct ctl_client *c)
 		c->buf[c->len] = '\0';
 		while ((nl = memchr(c->buf, '\n', c->len))) {
 			*nl = '\0';
-			reply = handle_line(s, c->buf);
+			reply = handle_line(s, c, c->buf);
 			err = send_reply(c, reply);
 			json_object_put(reply);
 			c->len -= nl + 1 - c->buf;
@@ -245,6 +257,33 @@ static void serve_client(struct ctl_server *s, struct ctl_client *c)
 	}
 }
 
+void ctl_server_broadcast(struct ctl_server *s, struct json_object *ev)
+{
+	int i;
+
+	for (i = 0; i < CTL_MAX_CLIENTS; i++) {
+		struct ctl_client *c = &s->clients[i];
+
+		if (c->fd < 0 || !c->subscribed)
+			continue;
+		/* Never block the data path: a reader that lags loses events. */
+		if (send_reply(c, ev)) {
+			s->events_dropped++;
+			client_close(c);
+		}
+	}
+}
+
+bool ctl_server_has_subscribers(const struct ctl_server *s)
+{
+	int i;
+
+	for (i = 0; i < CTL_MAX_CLIENTS; i++)
+		if (s->clients[i].fd >= 0 && s->clients[i].subscribed)
+			return true;
+	return false;
+}
+
 void ctl_server_process(struct ctl_server *s)
 {
 	int i;
@@ -257,25 +296,21 @@ void ctl_server_process(struct ctl_server *s)
 			serve_client(s, &s->clients[i]);
 }
 
-int ctl_request(const char *name, struct json_object *req,
-		struct json_object **reply, int timeout_ms)
+int ctl_connect(const char *name, int timeout_ms)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = timeout_ms / 1000,
 			      .tv_usec = (timeout_ms % 1000) * 1000 };
-	static char buf[1 << 20];
-	const char *txt;
-	size_t len = 0;
-	ssize_t n;
 	int fd, err;
 
-	*reply = NULL;
 	ctl_socket_path(name, sa.sun_path, sizeof(sa.sun_path));
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (timeout_ms) {
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		err = -errno;
 		fprintf(stderr, "colo-xdp: no instance '%s' (%s): %s\n", name,
@@ -283,32 +318,74 @@ int ctl_request(const char *name, struct json_object *req,
 		close(fd);
 		return err;
 	}
-	txt = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	return fd;
+}
+
+int ctl_send(int fd, struct json_object *req)
+{
+	const char *txt = json_object_to_json_string_ext(req,
+							 JSON_C_TO_STRING_PLAIN);
+
 	if (send(fd, txt, strlen(txt), MSG_NOSIGNAL) < 0 ||
 	    send(fd, "\n", 1, MSG_NOSIGNAL) < 0)
-		goto err_io;
-	while (len < sizeof(buf) - 1) {
-		n = recv(fd, buf + len, sizeof(buf) - 1 - len, 0);
-		if (n <= 0)
-			goto err_io;
-		len += n;
-		if (memchr(buf + len - n, '\n', n))
-			break;
-	}
-	buf[len] = '\0';
-	close(fd);
-	*reply = json_tokener_parse(buf);
-	if (!*reply) {
-		fprintf(stderr, "colo-xdp: instance '%s' sent a reply that is not JSON\n",
-			name);
-		return -EPROTO;
-	}
+		return -errno;
 	return 0;
+}
 
-err_io:
-	err = errno ? -errno : -EIO;
-	fprintf(stderr, "colo-xdp: talking to instance '%s' failed: %s\n", name,
-		strerror(-err));
+void ctl_reader_init(struct ctl_reader *r, int fd)
+{
+	r->fd = fd;
+	r->len = 0;
+	r->start = 0;
+}
+
+int ctl_read_line(struct ctl_reader *r, struct json_object **obj)
+{
+	char *nl;
+	ssize_t n;
+
+	*obj = NULL;
+	for (;;) {
+		nl = memchr(r->buf + r->start, '\n', r->len - r->start);
+		if (nl) {
+			*nl = '\0';
+			*obj = json_tokener_parse(r->buf + r->start);
+			r->start = nl + 1 - r->buf;
+			return *obj ? 0 : -EPROTO;
+		}
+		/* Keep the partial line at the front of the buffer. */
+		memmove(r->buf, r->buf + r->start, r->len - r->start);
+		r->len -= r->start;
+		r->start = 0;
+		if (r->len == sizeof(r->buf) - 1)
+			return -EMSGSIZE;
+		n = recv(r->fd, r->buf + r->len, sizeof(r->buf) - 1 - r->len, 0);
+		if (n == 0)
+			return -ECONNRESET;
+		if (n < 0)
+			return -errno;
+		r->len += n;
+	}
+}
+
+int ctl_request(const char *name, struct json_object *req,
+		struct json_object **reply, int timeout_ms)
+{
+	static struct ctl_reader r;
+	int fd, err;
+
+	*reply = NULL;
+	fd = ctl_connect(name, timeout_ms);
+	if (fd < 0)
+		return fd;
+	err = ctl_send(fd, req);
+	if (!err) {
+		ctl_reader_init(&r, fd);
+		err = ctl_read_line(&r, reply);
+	}
 	close(fd);
+	if (err)
+		fprintf(stderr, "colo-xdp: talking to instance '%s' failed: %s\n",
+			name, strerror(-err));
 	return err;
 }

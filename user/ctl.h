@@ -3,8 +3,13 @@
  * ctl.h - the control socket: a Unix stream socket per instance at
  * /run/colo-xdp/NAME.sock (mode 0600), one JSON object per line each way.
  *
- * Request:  {"cmd": "stats"} | {"cmd": "checkpoint-done"} | {"cmd": "ping"}
+ * Request:  {"cmd": "stats"} | {"cmd": "conns", "top": N} |
+ *           {"cmd": "checkpoint-done"} | {"cmd": "ping"} | {"cmd": "events"}
  * Reply:    {"ok": true, ...} or {"ok": false, "error": "why"}
+ *
+ * "events" subscribes: the connection then receives one JSON object per
+ * event (miscompare, checkpoint request, timeout, flush) until it closes.
+ * A subscriber that does not keep up is disconnected, never waited for.
  *
  * A bad request gets an error reply and never stops the daemon; a line
  * longer than CTL_LINE_MAX gets an error and the connection is closed.
@@ -13,6 +18,7 @@
 #define COLO_CTL_H
 
 #include <poll.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <json-c/json.h>
 
@@ -31,6 +37,7 @@ typedef struct json_object *(*ctl_handler_fn)(void *ctx, const char *cmd,
 
 struct ctl_client {
 	int fd;
+	bool subscribed; /* receives events */
 	size_t len;
 	char buf[CTL_LINE_MAX];
 };
@@ -42,6 +49,15 @@ struct ctl_server {
 	void *ctx;
 	struct ctl_client clients[CTL_MAX_CLIENTS];
 	unsigned long bad_requests;
+	unsigned long events_dropped; /* subscribers dropped for lagging */
+};
+
+/* Client side: a line reader over a connected control socket. */
+struct ctl_reader {
+	int fd;
+	size_t len;
+	size_t start;
+	char buf[1 << 20];
 };
 
 /* Instance names: letters, digits, '-', '_' and '.', not starting with '.'. */
@@ -56,6 +72,17 @@ int ctl_server_pollfds(const struct ctl_server *s, struct pollfd *pfds,
 		       int max);
 /* Accepts, reads and answers whatever is ready, without blocking. */
 void ctl_server_process(struct ctl_server *s);
+
+/* Sends ev (one line) to every subscriber. */
+void ctl_server_broadcast(struct ctl_server *s, struct json_object *ev);
+bool ctl_server_has_subscribers(const struct ctl_server *s);
+
+/* Client: connects to instance name; returns the fd or -errno (printed). */
+int ctl_connect(const char *name, int timeout_ms);
+int ctl_send(int fd, struct json_object *req);
+void ctl_reader_init(struct ctl_reader *r, int fd);
+/* Reads the next line as JSON; -ECONNRESET at the end, -errno on error. */
+int ctl_read_line(struct ctl_reader *r, struct json_object **obj);
 
 /*
  * Client: sends one request line to instance name and parses the reply.

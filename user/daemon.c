@@ -95,6 +95,7 @@ static void checkpoint_request(struct daemon *d, int reason, const char *conn)
 	    now - d->ckpt.requested_ns <
 		    (__u64)d->o->compare_timeout_ms * 1000000ULL) {
 		d->ckpt.coalesced++;
+		daemon_event_checkpoint(d, ckpt_reason_str(reason), conn, true);
 		return;
 	}
 	d->ckpt.pending = true;
@@ -102,6 +103,7 @@ static void checkpoint_request(struct daemon *d, int reason, const char *conn)
 	d->ckpt.requests++;
 	pr_warn("Checkpoint requested: %s%s%s\n", ckpt_reason_str(reason),
 		conn ? " on " : "", conn ? conn : "");
+	daemon_event_checkpoint(d, ckpt_reason_str(reason), conn, false);
 }
 
 /* After a checkpoint the secondary is a copy of the primary: offsets are 0. */
@@ -123,11 +125,19 @@ static void seq_offsets_clear(struct daemon *d)
 
 static void checkpoint_done(struct daemon *d)
 {
+	struct cmp_stats before, after;
+
+	cmp_get_stats(d->cmp, &before);
 	seq_offsets_clear(d);
 	cmp_flush(d->cmp, now_ns());
+	cmp_get_stats(d->cmp, &after);
 	d->ckpt.pending = false;
 	d->ckpt.done++;
-	pr_info("Checkpoint done: held frames flushed\n");
+	pr_info("Checkpoint done: %llu held primary frames released, %llu secondary dropped\n",
+		(unsigned long long)(after.released_packets - before.released_packets),
+		(unsigned long long)(after.dropped[CMP_DROP_FLUSH] - before.dropped[CMP_DROP_FLUSH]));
+	daemon_event_flush(d, after.released_packets - before.released_packets,
+			   after.dropped[CMP_DROP_FLUSH] - before.dropped[CMP_DROP_FLUSH]);
 }
 
 /* --- comparator callbacks ----------------------------------------------- */
@@ -188,6 +198,7 @@ static void on_divergence(void *ctx, const struct cmp_event *ev)
 			cmp_reason_str(ev->reason),
 			ev->role == COLO_ROLE_PRIMARY ? "primary" : "secondary");
 	}
+	daemon_event_divergence(d, ev);
 	checkpoint_request(d, ev->reason, conn);
 }
 
@@ -367,9 +378,10 @@ static struct json_object *ctl_handler(void *ctx, const char *cmd,
 	struct daemon *d = ctx;
 	struct json_object *r;
 
-	(void)req;
 	if (!strcmp(cmd, "stats"))
 		return daemon_stats_json(d);
+	if (!strcmp(cmd, "conns"))
+		return daemon_conns_json(d, req, err, errlen);
 	if (!strcmp(cmd, "checkpoint-done")) {
 		checkpoint_done(d);
 		return json_object_new_object();

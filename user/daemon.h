@@ -85,6 +85,15 @@ int daemon_run(const struct run_opts *o);
 
 /* The JSON answer to the "stats" control request (daemon_stats.c). */
 struct json_object *daemon_stats_json(struct daemon *d);
+/* The answer to "conns" (daemon_conns.c); NULL with a message in err. */
+struct json_object *daemon_conns_json(struct daemon *d, struct json_object *req,
+				      char *err, size_t errlen);
+
+/* Events for subscribers (daemon_events.c). */
+void daemon_event_divergence(struct daemon *d, const struct cmp_event *e);
+void daemon_event_checkpoint(struct daemon *d, const char *reason,
+			     const char *conn, bool coalesced);
+void daemon_event_flush(struct daemon *d, __u64 released, __u64 dropped);
 
 __u64 now_ns(void);
 

@@ -24,11 +24,15 @@ enum log_level log_get_level(void)
 static void vlog(enum log_level lvl, const char *fmt, va_list ap)
 {
 	struct timespec ts;
+	char stamp[16];
+	struct tm tm;
 
 	if (lvl > cur_level)
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	fprintf(stderr, "%ld.%03ld ", (long)ts.tv_sec, ts.tv_nsec / 1000000);
+	localtime_r(&ts.tv_sec, &tm);
+	strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
+	fprintf(stderr, "%s.%03ld ", stamp, ts.tv_nsec / 1000000);
 	vfprintf(stderr, fmt, ap);
 }
 

@@ -17,6 +17,8 @@ struct command {
 static const struct command commands[] = {
 	{ "run", do_run, "capture, compare and release (runs in the foreground)" },
 	{ "stats", do_stats, "show an instance's counters, live or as JSON" },
+	{ "conns", do_conns, "list the connections holding the most frames" },
+	{ "events", do_events, "stream miscompares, checkpoint requests and flushes" },
 	{ "checkpoint-done", do_checkpoint_done,
 	  "tell an instance a checkpoint completed: flush held frames" },
 };
