@@ -274,10 +274,16 @@ EOF
 		' <<<"$last") $([ "$TRIAL_PASS" = 1 ] && echo ok || echo LOSS)"
 }
 
+# True if the last run's generator sent less than 97% of the rate asked.
+gen_short()
+{
+	[ "$(tail -1 "$RECORDS" | jq '.rate > 0 and .gen.pps < 0.97 * .rate')" = true ]
+}
+
 # search TARGET SIZE RUN GUESS CAP: the highest offered rate (pps per side,
 # at most CAP) that TARGET forwards without loss. Steps of 25% from GUESS
 # until the rate is bracketed, then bisection down to 2%; a failed probe is
-# tried once more. Appends a
+# run once more. Appends a
 # "throughput" record: a copy of the best passing probe, with the probes
 # tried. Sets FOUND_RATE, the best passing offered rate (0 if none passed).
 search()
@@ -288,10 +294,10 @@ search()
 	for ((step = 0; step <= SEARCH_STEPS; step++)); do
 		run_one "$target" "$size" "$rate" "$SEARCH_DURATION" probe \
 			"$run.$step"
-		# A loss may be a hiccup of this shared machine (another
-		# process on the forwarder's CPU for a few ms): a rate fails
-		# only if it fails twice.
-		if [ "$TRIAL_PASS" = 0 ]; then
+		# A loss, or a generator that fell short of the rate, may be a
+		# hiccup of this shared machine (another process on a CPU for
+		# a few ms): the probe is run again and the second one decides.
+		if [ "$TRIAL_PASS" = 0 ] || gen_short; then
 			run_one "$target" "$size" "$rate" "$SEARCH_DURATION" \
 				probe "$run.${step}r"
 		fi
@@ -299,9 +305,8 @@ search()
 		if [ "$TRIAL_PASS" = 1 ]; then
 			lo=$rate
 			best=$(tail -1 "$RECORDS")
-			# The generator could not send faster: nothing to find.
-			[ "$(jq '.gen.pps < 0.97 * .rate' <<<"$best")" = false ] ||
-				break
+			# The generator cannot send faster: nothing to find.
+			! gen_short || break
 		else
 			hi=$rate
 		fi

@@ -45,6 +45,8 @@ static void usage_run(FILE *f)
 		"                          and drop the secondary's, or compare them (pass)\n"
 		"  --primary-fail open|closed  primary frames while no daemon socket is there:\n"
 		"                          forwarded to --out unchecked, or dropped (open)\n"
+		"  --attach auto|none      attach the programs, or only pin them under\n"
+		"                          /sys/fs/bpf/colo-xdp/NAME for bpftool/xdp-loader (auto)\n"
 		"  -v, --verbose           more logging (repeat for more)\n",
 		defaults_run.name, defaults_run.compare_timeout_ms,
 		defaults_run.scan_interval_ms, defaults_run.max_queue,
@@ -55,7 +57,7 @@ static void usage_run(FILE *f)
 enum {
 	OPT_PRIMARY = 256, OPT_SECONDARY, OPT_OUT, OPT_MIRROR, OPT_NAME,
 	OPT_XDP_MODE, OPT_TIMEOUT, OPT_SCAN, OPT_MAX_QUEUE, OPT_MAX_CONNS,
-	OPT_UMEM, OPT_IDLE, OPT_NON_IP, OPT_PFAIL,
+	OPT_UMEM, OPT_IDLE, OPT_NON_IP, OPT_PFAIL, OPT_ATTACH,
 };
 
 static const struct option run_options[] = {
@@ -73,6 +75,7 @@ static const struct option run_options[] = {
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
 	{ "non-ip", required_argument, NULL, OPT_NON_IP },
 	{ "primary-fail", required_argument, NULL, OPT_PFAIL },
+	{ "attach", required_argument, NULL, OPT_ATTACH },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{}
@@ -157,6 +160,11 @@ static bool parse_run_opts(int argc, char **argv, struct run_opts *o, int *verbo
 		case OPT_PFAIL:
 			if (!parse_choice("--primary-fail", optarg, "open",
 					  "closed", &o->primary_fail_open))
+				return false;
+			break;
+		case OPT_ATTACH:
+			if (!parse_choice("--attach", optarg, "none", "auto",
+					  &o->attach_none))
 				return false;
 			break;
 		case 'v': (*verbose)++; break;

@@ -19,7 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,6 +36,7 @@
 #include "connfmt.h"
 #include "daemon.h"
 #include "log.h"
+#include "pin.h"
 
 #define EXIT_FAIL 1
 #define EXIT_FAIL_OPTION 2
@@ -52,14 +57,30 @@ __u64 now_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* Number of RX queues of ifname, from sysfs (1 if it cannot be read). */
+/*
+ * Number of RX queues of ifname: ethtool's channel count, else sysfs, else
+ * 1. ethtool first: sysfs shows the mounting namespace's devices, which
+ * under `nsenter --net` are not ours.
+ */
 static int nr_rx_queues(const char *ifname)
 {
+	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
+	struct ifreq ifr = { .ifr_data = (void *)&ch };
 	char path[64];
 	struct dirent *de;
-	int n = 0;
+	int n = 0, fd;
 	DIR *dir;
 
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0) {
+		if (!ioctl(fd, SIOCETHTOOL, &ifr))
+			n = ch.rx_count > ch.combined_count ? ch.rx_count :
+							      ch.combined_count;
+		close(fd);
+		if (n > 0)
+			return n > COLO_MAX_QUEUES ? COLO_MAX_QUEUES : n;
+	}
 	snprintf(path, sizeof(path), "/sys/class/net/%s/queues", ifname);
 	dir = opendir(path);
 	if (!dir)
@@ -581,6 +602,10 @@ int daemon_run(const struct run_opts *o)
 		ret = EXIT_FAIL_MEM;
 		goto out_skel;
 	}
+	if (pin_all(d.skel->obj, o->name, d.pin_dir, sizeof(d.pin_dir))) {
+		ret = EXIT_FAIL_BPF;
+		goto out_umem;
+	}
 	if (create_comparator(&d)) {
 		ret = EXIT_FAIL_MEM;
 		goto out_cmp;
@@ -589,7 +614,10 @@ int daemon_run(const struct run_opts *o)
 		ret = EXIT_FAIL_XDP;
 		goto out_ports;
 	}
-	if (attach_all(&d)) {
+	if (o->attach_none)
+		pr_info("Not attaching: attach the programs pinned in %s (README: bpftool)\n",
+			d.pin_dir);
+	else if (attach_all(&d)) {
 		ret = EXIT_FAIL_XDP;
 		goto out_detach;
 	}
@@ -608,6 +636,8 @@ out_ports:
 	close_ports(&d);
 out_cmp:
 	destroy_comparator(&d);
+	unpin_all(d.pin_dir);
+out_umem:
 	umem_destroy(&d.umem);
 out_skel:
 	colo__destroy(d.skel);

@@ -23,6 +23,7 @@ struct run_opts {
 	bool skb_mode;
 	bool non_ip_compare;
 	bool primary_fail_open;
+	bool attach_none;     /* --attach none: the operator attaches the pinned programs */
 	__u32 compare_timeout_ms;
 	__u32 scan_interval_ms;
 	__u32 max_queue;
@@ -75,6 +76,7 @@ struct daemon {
 	struct ctl_server ctl;
 	struct xdp_attachment xdp_pri, xdp_sec;
 	struct tc_attachment tc_mirror, tc_failopen;
+	char pin_dir[128];         /* where programs and maps are pinned */
 	int seq_map_fd;            /* colo_seq: TCP offsets for the mirror path */
 	int sig_fd;
 	bool quit;
