@@ -9,7 +9,8 @@
 #   make demo       namespaces with a client, a primary and a secondary VM
 #   make bench      benchmark against a plain AF_XDP forwarder
 #   make vmlinux    regenerate vmlinux.h from the running kernel's BTF
-#   make install    colo-xdp to $(PREFIX)/sbin, BPF objects to $(BPFDIR)
+#   make install    colo-xdp to $(PREFIX)/sbin, BPF objects to $(BPFDIR) (the
+#                   daemon embeds its own; these are for xdp-loader), systemd unit
 
 OUT        := .output
 CLANG      ?= clang
@@ -19,16 +20,13 @@ PREFIX     ?= /usr/local
 BPFDIR     ?= $(PREFIX)/lib/colo-xdp
 ARCH       := $(shell uname -m | sed 's/x86_64/x86/; s/aarch64/arm64/')
 
-# Where the daemon looks for its BPF object when it is not next to it.
-DEFINES    := -DCOLO_BPF_DIR='"$(BPFDIR)"'
-
 PKGS       := libbpf libxdp json-c libpcap
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS     ?= -g -O2
 CFLAGS     += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(OUT) \
-	      $(PKG_CFLAGS) $(DEFINES)
+	      $(PKG_CFLAGS)
 LDLIBS     += $(PKG_LIBS) -lelf -lz
 
 # make check SANITIZE=1 builds everything with ASan and UBSan.
@@ -136,6 +134,9 @@ vmlinux:
 install: all
 	install -D -m 0755 $(OUT)/colo-xdp $(DESTDIR)$(PREFIX)/sbin/colo-xdp
 	install -D -m 0644 $(BPF_OBJS) -t $(DESTDIR)$(BPFDIR)
+	install -D -m 0644 tools/colo-xdp@.service \
+		$(DESTDIR)/etc/systemd/system/colo-xdp@.service
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/colo-xdp/README.md
 
 format:
 	clang-format -i $(wildcard bpf/*.c bpf/*.h include/*.h user/*.c user/*.h \

@@ -12,8 +12,10 @@
  * dropped as --primary-fail says.
  *
  * colo_tc_mirror runs on the ingress of --out and copies the network's
- * input to both guests; colo_tc_failopen runs on the primary interface's
- * ingress and forwards what the XDP program passed on fail-open to --out.
+ * input to both guests, translating TCP acknowledgements into the
+ * secondary's sequence space on the secondary's copy (colo_tcp_rewrite.h);
+ * colo_tc_failopen runs on the primary interface's ingress and forwards
+ * what the XDP program passed on fail-open to --out.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -21,6 +23,7 @@
 #include "colo_shared.h"
 #include "colo_defs.h"
 #include "colo_parse.h"
+#include "colo_tcp_rewrite.h"
 
 /* Primary interface sockets; key = rx_queue_index, value = AF_XDP socket fd */
 struct {
@@ -53,6 +56,17 @@ struct {
 	__type(key, struct colo_conn_key);
 	__type(value, struct colo_conn_stats);
 } colo_conns SEC(".maps");
+
+/*
+ * TCP sequence offsets for the mirror path, written by the daemon;
+ * key = struct colo_conn_key, value = struct colo_seq_state
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, COLO_CONN_MAP_SIZE);
+	__type(key, struct colo_conn_key);
+	__type(value, struct colo_seq_state);
+} colo_seq SEC(".maps");
 
 const volatile struct colo_config colo_cfg = {};
 
@@ -216,24 +230,196 @@ int colo_xdp_secondary(struct xdp_md *ctx)
 }
 
 /*
- * Input from the network, on the ingress of --out: a clone to the secondary,
- * the original to the primary.
+ * How much of a frame colo_tc_mirror makes readable when its L2/L3 headers
+ * are not all in the skb's linear part: first enough for Ethernet, two VLAN
+ * tags and an IPv4 header with options or an IPv6 header with a few
+ * extension headers, then, for longer chains, more. GSO skbs carry their
+ * headers linear and are never pulled; the TCP header is read with
+ * bpf_skb_load_bytes(), wherever it is.
+ */
+#define COLO_MIRROR_PULL     128
+#define COLO_MIRROR_PULL_MAX 1024
+
+/* colo_parse_l3_hdrs() on the linear part of an skb of skb->len bytes. */
+__noinline int colo_parse_tc_l3(struct __sk_buff *skb, struct colo_cursor *c,
+				struct colo_pkt *pkt)
+{
+	if (!c || !pkt)
+		return COLO_PARSE_ERR_ETH_TRUNC;
+	return colo_parse_l3_hdrs((void *)(long)skb->data,
+				  (void *)(long)skb->data_end, skb->len, c,
+				  pkt);
+}
+
+/* A global function, so the option walk is verified once, on its own. */
+__noinline int colo_tcp_sack_find(const struct colo_tcp_opts *o,
+				  __u32 optlen, struct colo_sack_pos *sp)
+{
+	if (!o || !sp)
+		return -1;
+	colo_tcp_sack_scan(o, optlen, sp);
+	return 0;
+}
+
+enum mirror_verdict {
+	MIRROR_AS_IS = 0,   /* nothing to translate */
+	MIRROR_REWRITTEN,   /* ack (and SACK blocks) translated */
+	MIRROR_REFUSED,     /* needed translating, could not be */
+};
+
+/*
+ * Keys the frame like the XDP side does. Returns the L4 offset (>= 0) of a
+ * TCP frame with its fixed header in *th, or -1 for anything else: not
+ * TCP, a later fragment, or a frame the parser cannot key (malformed or
+ * truncated: the guests' stacks drop those alike, and nothing in them
+ * could be found in colo_seq). -2: the skb could not be made readable.
+ */
+static __always_inline int mirror_key_tcp(struct __sk_buff *skb,
+					  struct colo_pkt *pkt,
+					  struct colo_tcp *th)
+{
+	/* zeroed: stack passed to a global function must be initialised */
+	struct colo_cursor cur = {};
+	__u32 len = skb->len, pull, readable;
+	void *data, *data_end;
+	int i, err = 0;
+
+	/* first with what is linear already, then pulling more */
+	for (i = 0; i < 3; i++) {
+		if (i) {
+			pull = i == 1 ? COLO_MIRROR_PULL : COLO_MIRROR_PULL_MAX;
+			if (pull > len)
+				pull = len;
+			if (bpf_skb_pull_data(skb, pull))
+				return -2;
+		}
+		err = colo_parse_tc_l3(skb, &cur, pkt);
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
+		readable = data_end - data;
+		if (!err || readable >= len || readable >= COLO_MIRROR_PULL_MAX)
+			break;
+	}
+	if (err || cur.non_ip || cur.no_l4 || cur.l4proto != COLO_IPPROTO_TCP)
+		return -1;
+	if (cur.off + sizeof(*th) > cur.l3_end ||
+	    bpf_skb_load_bytes(skb, cur.off, th, sizeof(*th)))
+		return -1;
+	colo_key_from_ports(pkt, COLO_IPPROTO_TCP, th->src, th->dst);
+	return cur.off;
+}
+
+/*
+ * Translates the secondary's copy in place. Only segments with ACK set
+ * carry an acknowledgement (and SACK blocks) a receiver acts on: that
+ * includes a SYN/ACK answering a guest's active open, whose offset the
+ * daemon learnt from the two guests' SYNs before the primary's was
+ * released.
+ */
+static __always_inline enum mirror_verdict mirror_translate(
+	struct __sk_buff *skb)
+{
+	struct colo_tcp_opts opts = {};
+	struct colo_sack_pos sp = {};
+	struct colo_seq_state *st;
+	struct colo_pkt pkt = {};
+	struct colo_tcp th;
+	__u32 hlen, optlen, off, boff, csum_off, l3_end, delta;
+	__be32 left, right;
+	int l4, j;
+
+	l4 = mirror_key_tcp(skb, &pkt, &th);
+	if (l4 == -2)
+		return MIRROR_REFUSED;
+	if (l4 < 0 || !(th.flags & COLO_TCPF_ACK))
+		return MIRROR_AS_IS;
+	st = bpf_map_lookup_elem(&colo_seq, &pkt.key);
+	if (!st)
+		return MIRROR_AS_IS;
+	/* one read: the daemon may replace the entry meanwhile */
+	delta = *(volatile __u32 *)&st->offset;
+	if (!delta)
+		return MIRROR_AS_IS;
+
+	/*
+	 * A data offset below 5 or past the packet: the guests drop the
+	 * segment, but an untranslated copy must not reach the secondary.
+	 */
+	hlen = (th.doff_res >> 4) * 4;
+	l3_end = pkt.l3_end; /* clamped to what was readable; fine: >= l4 + 20 */
+	if (hlen < COLO_TCP_MIN_HLEN ||
+	    bpf_skb_load_bytes(skb, l4 + hlen - 1, &opts.b[63], 1))
+		return MIRROR_REFUSED;
+
+	off = l4;
+	csum_off = off + COLO_TCP_CSUM_OFF;
+	if (colo_tcp_add32(skb, off + COLO_TCP_ACK_OFF, csum_off, false,
+			   th.ack, delta))
+		return MIRROR_REFUSED;
+
+	optlen = hlen - COLO_TCP_MIN_HLEN;
+	if (!optlen)
+		return MIRROR_REWRITTEN;
+	if (optlen > COLO_TCP_OPT_MAX ||
+	    bpf_skb_load_bytes(skb, off + COLO_TCP_MIN_HLEN, opts.b, optlen))
+		return MIRROR_REFUSED;
+	colo_tcp_sack_find(&opts, optlen, &sp);
+
+	COLO_UNROLL
+	for (j = 0; j < COLO_TCP_SACK_MAX; j++) {
+		if (j >= sp.n)
+			break;
+		boff = sp.off[j];
+		/* the scan keeps blocks inside the options; make it plain */
+		if (boff + COLO_TCP_SACK_BLK > optlen)
+			return MIRROR_REFUSED;
+		left = colo_tcp_opt32(&opts, boff);
+		right = colo_tcp_opt32(&opts, boff + 4);
+		off = l4 + COLO_TCP_MIN_HLEN + boff;
+		if (colo_tcp_add32(skb, off, csum_off, boff & 1, left, delta) ||
+		    colo_tcp_add32(skb, off + 4, csum_off, boff & 1, right,
+				   delta))
+			return MIRROR_REFUSED;
+	}
+	return MIRROR_REWRITTEN;
+}
+
+/*
+ * Input from the network, on the ingress of --out: a clone of the
+ * untouched frame to the primary, then the frame itself, its TCP
+ * acknowledgements translated, to the secondary.
  *
  * tc rather than an XDP devmap broadcast because: it works for any target
  * netdev (tunnel devices without ndo_xdp_xmit, veth peers without XDP or
  * GRO, where XDP redirects are dropped); the skb keeps its GSO and checksum
  * state on its way to the guests; and the secondary's copy can be rewritten
- * before it is cloned (TCP ack rewriting comes next).
+ * in place once the primary's clone is gone. The clone goes first:
+ * bpf_clone_redirect() leaves the original's head private (it unclones it
+ * for direct writes), so what the secondary's copy gets written never shows
+ * in the primary's. A copy that needed translating and could not be is not
+ * sent at all: an untranslated acknowledgement would make the secondary
+ * diverge, a lost segment only looks like loss.
  */
 SEC("tc")
 int colo_tc_mirror(struct __sk_buff *skb)
 {
 	__u64 bytes = skb->len;
 
-	if (bpf_clone_redirect(skb, colo_cfg.secondary_ifindex, 0))
-		count(COLO_CNT_MIRROR_CLONE_ERR, bytes);
 	count(COLO_CNT_MIRROR_IN, bytes);
-	return bpf_redirect(colo_cfg.primary_ifindex, 0);
+	if (bpf_clone_redirect(skb, colo_cfg.primary_ifindex, 0))
+		count(COLO_CNT_MIRROR_CLONE_ERR, bytes);
+
+	switch (mirror_translate(skb)) {
+	case MIRROR_REWRITTEN:
+		count(COLO_CNT_MIRROR_REWRITE, bytes);
+		break;
+	case MIRROR_REFUSED:
+		count(COLO_CNT_MIRROR_REWRITE_ERR, bytes);
+		return TC_ACT_SHOT;
+	default:
+		break;
+	}
+	return bpf_redirect(colo_cfg.secondary_ifindex, 0);
 }
 
 /*

@@ -592,4 +592,4 @@ EOF
 	[ -z "${COLO_BENCH_KEEP:-}" ] || echo "logs: $WORK"
 }
 
-main "$@"
+main "$@"; exit $?
