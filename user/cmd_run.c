@@ -18,6 +18,9 @@ static const struct run_opts defaults_run = {
 	.max_conns = 65536,
 	.umem_frames = 16384,
 	.idle_timeout_s = 120,
+	.on_checkpoint_interval_ms = 1000,
+	.pcap_max_mb = 16,
+	.pcap_files = 4,
 };
 
 static void usage_run(FILE *f)
@@ -47,17 +50,29 @@ static void usage_run(FILE *f)
 		"                          forwarded to --out unchecked, or dropped (open)\n"
 		"  --attach auto|none      attach the programs, or only pin them under\n"
 		"                          /sys/fs/bpf/colo-xdp/NAME for bpftool/xdp-loader (auto)\n"
+		"  --notify tcp:HOST:PORT|unix:PATH  ask for checkpoints with the protocol of\n"
+		"                          QEMU colo-compare's notify_dev (DO_CHECKPOINT; flush\n"
+		"                          on COLO_CHECKPOINT); reconnects, keeps requests\n"
+		"  --on-checkpoint CMD     run CMD (no shell) on each checkpoint request, with\n"
+		"                          COLO_REASON, COLO_NAME, COLO_CONN in its environment\n"
+		"  --on-checkpoint-interval MS  at most one run per MS (%u)\n"
+		"  --pcap FILE             write each miscompared pair (primary frame first)\n"
+		"  --pcap-max-mb N         rotate FILE at N MiB (%u)\n"
+		"  --pcap-files N          keep N files: FILE, FILE.1, ... (%u); SIGHUP reopens\n"
 		"  -v, --verbose           more logging (repeat for more)\n",
 		defaults_run.name, defaults_run.compare_timeout_ms,
 		defaults_run.scan_interval_ms, defaults_run.max_queue,
 		defaults_run.max_conns, defaults_run.umem_frames,
-		defaults_run.idle_timeout_s);
+		defaults_run.idle_timeout_s,
+		defaults_run.on_checkpoint_interval_ms, defaults_run.pcap_max_mb,
+		defaults_run.pcap_files);
 }
 
 enum {
 	OPT_PRIMARY = 256, OPT_SECONDARY, OPT_OUT, OPT_MIRROR, OPT_NAME,
 	OPT_XDP_MODE, OPT_TIMEOUT, OPT_SCAN, OPT_MAX_QUEUE, OPT_MAX_CONNS,
-	OPT_UMEM, OPT_IDLE, OPT_NON_IP, OPT_PFAIL, OPT_ATTACH,
+	OPT_UMEM, OPT_IDLE, OPT_NON_IP, OPT_PFAIL, OPT_ATTACH, OPT_NOTIFY,
+	OPT_HOOK, OPT_HOOK_INTERVAL, OPT_PCAP, OPT_PCAP_MB, OPT_PCAP_FILES,
 };
 
 static const struct option run_options[] = {
@@ -76,6 +91,12 @@ static const struct option run_options[] = {
 	{ "non-ip", required_argument, NULL, OPT_NON_IP },
 	{ "primary-fail", required_argument, NULL, OPT_PFAIL },
 	{ "attach", required_argument, NULL, OPT_ATTACH },
+	{ "notify", required_argument, NULL, OPT_NOTIFY },
+	{ "on-checkpoint", required_argument, NULL, OPT_HOOK },
+	{ "on-checkpoint-interval", required_argument, NULL, OPT_HOOK_INTERVAL },
+	{ "pcap", required_argument, NULL, OPT_PCAP },
+	{ "pcap-max-mb", required_argument, NULL, OPT_PCAP_MB },
+	{ "pcap-files", required_argument, NULL, OPT_PCAP_FILES },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{}
@@ -165,6 +186,24 @@ static bool parse_run_opts(int argc, char **argv, struct run_opts *o, int *verbo
 		case OPT_ATTACH:
 			if (!parse_choice("--attach", optarg, "none", "auto",
 					  &o->attach_none))
+				return false;
+			break;
+		case OPT_NOTIFY: o->notify = optarg; break;
+		case OPT_HOOK: o->on_checkpoint = optarg; break;
+		case OPT_HOOK_INTERVAL:
+			if (!parse_u32("--on-checkpoint-interval", optarg, 0,
+				       3600000, &o->on_checkpoint_interval_ms))
+				return false;
+			break;
+		case OPT_PCAP: o->pcap = optarg; break;
+		case OPT_PCAP_MB:
+			if (!parse_u32("--pcap-max-mb", optarg, 1, 65536,
+				       &o->pcap_max_mb))
+				return false;
+			break;
+		case OPT_PCAP_FILES:
+			if (!parse_u32("--pcap-files", optarg, 1, 1000,
+				       &o->pcap_files))
 				return false;
 			break;
 		case 'v': (*verbose)++; break;

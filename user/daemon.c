@@ -35,7 +35,10 @@
 #include "colo_parse.h"
 #include "connfmt.h"
 #include "daemon.h"
+#include "hook.h"
 #include "log.h"
+#include "notify.h"
+#include "pcap_log.h"
 #include "pin.h"
 
 #define EXIT_FAIL 1
@@ -125,6 +128,10 @@ static void checkpoint_request(struct daemon *d, int reason, const char *conn)
 	pr_warn("Checkpoint requested: %s%s%s\n", ckpt_reason_str(reason),
 		conn ? " on " : "", conn ? conn : "");
 	daemon_event_checkpoint(d, ckpt_reason_str(reason), conn, false);
+	if (d->notify)
+		notify_request(d->notify);
+	if (d->hook)
+		hook_request(d->hook, ckpt_reason_str(reason), conn ? conn : "");
 }
 
 /* After a checkpoint the secondary is a copy of the primary: offsets are 0. */
@@ -220,6 +227,16 @@ static void on_divergence(void *ctx, const struct cmp_event *ev)
 			ev->role == COLO_ROLE_PRIMARY ? "primary" : "secondary");
 	}
 	daemon_event_divergence(d, ev);
+	if (d->pcap && ev->reason == CMP_REASON_MISCOMPARE) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		pcap_log_pair(d->pcap,
+			      ev->pri_addr != ~0ULL ? umem_data(&d->umem, ev->pri_addr) : NULL,
+			      ev->pri_len,
+			      ev->sec_addr != ~0ULL ? umem_data(&d->umem, ev->sec_addr) : NULL,
+			      ev->sec_len, &ts);
+	}
 	checkpoint_request(d, ev->reason, conn);
 }
 
@@ -333,6 +350,10 @@ static void handle_signals(struct daemon *d)
 			pr_info("Got signal %u, stopping\n", si.ssi_signo);
 			d->quit = true;
 			break;
+		case SIGHUP:
+			if (d->pcap && !pcap_log_reopen(d->pcap))
+				pr_info("Reopened %s\n", d->o->pcap);
+			break;
 		default:
 			break;
 		}
@@ -342,21 +363,28 @@ static void handle_signals(struct daemon *d)
 /* Polls the control socket, signals and (when idle) the RX sockets. */
 static void wait_events(struct daemon *d, int timeout_ms)
 {
-	struct pollfd pfds[1 + CTL_MAX_CLIENTS + 1 + 2 * COLO_MAX_QUEUES];
+	struct pollfd pfds[1 + 1 + CTL_MAX_CLIENTS + 1 + 2 * COLO_MAX_QUEUES];
 	int n = 0, i;
 
 	pfds[n++] = (struct pollfd){ .fd = d->sig_fd, .events = POLLIN };
 	n += ctl_server_pollfds(&d->ctl, pfds + n, 1 + CTL_MAX_CLIENTS);
+	if (d->notify)
+		n += notify_pollfd(d->notify, &pfds[n]);
 	if (timeout_ms)
 		for (i = 0; i < d->nr_rx_ports; i++)
 			pfds[n++] = (struct pollfd){
 				.fd = port_fd(&d->rx_ports[i]), .events = POLLIN
 			};
-	if (poll(pfds, n, timeout_ms) <= 0)
-		return;
-	if (pfds[0].revents)
-		handle_signals(d);
-	ctl_server_process(&d->ctl);
+	if (poll(pfds, n, timeout_ms) > 0) {
+		if (pfds[0].revents)
+			handle_signals(d);
+		ctl_server_process(&d->ctl);
+	}
+	/* Cheap without work to do; reconnects and reaping are timer-driven. */
+	if (d->notify)
+		notify_process(d->notify, now_ns());
+	if (d->hook)
+		hook_process(d->hook, now_ns());
 }
 
 static void run_loop(struct daemon *d)
@@ -543,6 +571,53 @@ static void close_ports(struct daemon *d)
 	d->nr_rx_ports = 0;
 }
 
+static void on_notify_checkpoint(void *ctx)
+{
+	checkpoint_done(ctx);
+}
+
+static const struct notify_ops notify_callbacks = {
+	.checkpoint_done = on_notify_checkpoint,
+};
+
+/* --notify, --on-checkpoint and --pcap: where requests and evidence go. */
+static int open_outputs(struct daemon *d)
+{
+	const struct run_opts *o = d->o;
+
+	if (o->notify) {
+		d->notify = notify_new(o->notify, &notify_callbacks, d);
+		if (!d->notify)
+			return -errno;
+	}
+	if (o->on_checkpoint) {
+		d->hook = hook_new(o->on_checkpoint, o->name,
+				   o->on_checkpoint_interval_ms);
+		if (!d->hook)
+			return -errno;
+	}
+	if (o->pcap) {
+		d->pcap = pcap_log_open(o->pcap, (__u64)o->pcap_max_mb << 20,
+					o->pcap_files);
+		if (!d->pcap)
+			return -errno;
+	}
+	return 0;
+}
+
+static void close_outputs(struct daemon *d)
+{
+	if (d->notify)
+		notify_free(d->notify);
+	if (d->hook)
+		hook_free(d->hook);
+	if (d->pcap)
+		pcap_log_close(d->pcap);
+	d->notify = NULL;
+	d->hook = NULL;
+	d->pcap = NULL;
+}
+
 static int create_comparator(struct daemon *d)
 {
 	const struct run_opts *o = d->o;
@@ -594,6 +669,10 @@ int daemon_run(const struct run_opts *o)
 	}
 	if (ctl_server_open(&d.ctl, o->name, ctl_handler, &d))
 		goto out_signals;
+	if (open_outputs(&d)) {
+		ret = EXIT_FAIL_OPTION;
+		goto out_outputs;
+	}
 	if (load_bpf(&d)) {
 		ret = EXIT_FAIL_BPF;
 		goto out_ctl;
@@ -642,6 +721,8 @@ out_umem:
 out_skel:
 	colo__destroy(d.skel);
 out_ctl:
+out_outputs:
+	close_outputs(&d);
 	ctl_server_close(&d.ctl);
 out_signals:
 	if (d.sig_fd >= 0)

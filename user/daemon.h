@@ -30,6 +30,12 @@ struct run_opts {
 	__u32 max_conns;
 	__u32 umem_frames;
 	__u32 idle_timeout_s;
+	const char *notify;          /* --notify tcp:HOST:PORT|unix:PATH */
+	const char *on_checkpoint;   /* --on-checkpoint CMD */
+	__u32 on_checkpoint_interval_ms;
+	const char *pcap;            /* --pcap FILE */
+	__u32 pcap_max_mb;           /* per file */
+	__u32 pcap_files;            /* files kept by rotation */
 };
 
 /* Why the daemon itself asks for a checkpoint, beyond the comparator's reasons. */
@@ -78,6 +84,9 @@ struct daemon {
 	struct tc_attachment tc_mirror, tc_failopen;
 	char pin_dir[128];         /* where programs and maps are pinned */
 	int seq_map_fd;            /* colo_seq: TCP offsets for the mirror path */
+	struct notify *notify;     /* --notify, or NULL */
+	struct hook *hook;         /* --on-checkpoint, or NULL */
+	struct pcap_log *pcap;     /* --pcap, or NULL */
 	int sig_fd;
 	bool quit;
 	__u64 start_ns;

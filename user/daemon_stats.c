@@ -14,6 +14,9 @@
 #include "colo_shared.h"
 #include "colo.skel.h"
 #include "daemon.h"
+#include "hook.h"
+#include "notify.h"
+#include "pcap_log.h"
 
 static const char *const parse_err_names[COLO_PARSE__MAX] = {
 	[COLO_PARSE_OK] = "ok",
@@ -218,6 +221,53 @@ struct json_object *daemon_stats_json(struct daemon *d)
 	add_u64(o, "seq_map_errors", d->cnt.seq_map_errors);
 	add_u64(o, "tx_backlog", d->backlog.count);
 	add_u64(o, "tx_backlog_max", d->backlog.max_seen);
+	if (d->notify) {
+		struct notify_stats ns;
+		struct json_object *j = json_object_new_object();
+
+		notify_get_stats(d->notify, &ns);
+		json_object_object_add(j, "peer", json_object_new_string(notify_spec(d->notify)));
+		json_object_object_add(j, "connected", json_object_new_boolean(ns.connected));
+		json_object_object_add(j, "pending", json_object_new_boolean(ns.pending));
+		add_u64(j, "connects", ns.connects);
+		add_u64(j, "disconnects", ns.disconnects);
+		add_u64(j, "connect_failures", ns.connect_failures);
+		add_u64(j, "requests", ns.requests);
+		add_u64(j, "requests_sent", ns.requests_sent);
+		add_u64(j, "checkpoints_received", ns.checkpoints_received);
+		add_u64(j, "inits_received", ns.inits_received);
+		add_u64(j, "bad_messages", ns.bad_messages);
+		add_u64(j, "unknown_messages", ns.unknown_messages);
+		json_object_object_add(o, "notify", j);
+	}
+	if (d->hook) {
+		struct hook_stats hs;
+		struct json_object *j = json_object_new_object();
+
+		hook_get_stats(d->hook, &hs);
+		json_object_object_add(j, "running", json_object_new_boolean(hs.running));
+		json_object_object_add(j, "pending", json_object_new_boolean(hs.pending));
+		add_u64(j, "requests", hs.requests);
+		add_u64(j, "coalesced", hs.coalesced);
+		add_u64(j, "runs", hs.runs);
+		add_u64(j, "failures", hs.failures);
+		add_u64(j, "spawn_errors", hs.spawn_errors);
+		json_object_object_add(j, "last_status", json_object_new_int(hs.last_status));
+		json_object_object_add(o, "hook", j);
+	}
+	if (d->pcap) {
+		struct pcap_log_stats ps;
+		struct json_object *j = json_object_new_object();
+
+		pcap_log_get_stats(d->pcap, &ps);
+		add_u64(j, "pairs", ps.pairs);
+		add_u64(j, "frames", ps.frames);
+		add_u64(j, "bytes", ps.bytes);
+		add_u64(j, "rotations", ps.rotations);
+		add_u64(j, "write_errors", ps.write_errors);
+		add_u64(j, "dropped_over_limit", ps.dropped_over_limit);
+		json_object_object_add(o, "pcap", j);
+	}
 	add_u64(o, "umem_free", d->umem.nr_free);
 	add_u64(o, "umem_frames", d->umem.nr_frames);
 	return o;
