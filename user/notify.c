@@ -27,10 +27,14 @@
 #define HDR_LEN 4
 /* Room for two largest messages, so a full buffer always holds one. */
 #define RX_BUF (2 * (HDR_LEN + NOTIFY_MSG_MAX))
-/* Our messages are < 32 bytes; this holds dozens of answers. */
-#define TX_BUF 1024
-/* Reads per notify_process(): a flooding peer cannot starve the data path. */
+/* Our messages are < 32 bytes; this holds over a hundred answers. */
+#define TX_BUF 4096
+/*
+ * Reads, and write-then-parse rounds, per notify_process(): a flooding
+ * peer cannot starve the data path.
+ */
 #define READS_PER_PROCESS 8
+#define ROUNDS_PER_PROCESS 4
 /* Addresses kept from the lookup of a tcp: host (tried in turn). */
 #define MAX_ADDRS 4
 /* Unknown message kinds remembered, so each is logged once. */
@@ -64,7 +68,7 @@ struct notify {
 	bool zero_logged;      /* on this connection */
 
 	bool pending;          /* a request waits for a connection */
-	bool awaiting;         /* DO_CHECKPOINT written, no COLO_CHECKPOINT yet */
+	bool awaiting;         /* DO_CHECKPOINT written, not answered yet */
 	size_t req_end;        /* tx bytes up to the end of a queued request */
 
 	__u8 rx[RX_BUF];
@@ -290,8 +294,8 @@ static void start_connect(struct notify *n)
 {
 	struct sockaddr *sa = (struct sockaddr *)&n->addr[n->cur_addr];
 
-	n->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		       0);
+	n->fd = socket(sa->sa_family,
+		       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (n->fd < 0) {
 		connect_failed(n, errno);
 		return;
@@ -460,18 +464,37 @@ static int rx_read(struct notify *n)
 	return 0;
 }
 
+/* A complete message waits in rx (held back while tx was full). */
+static bool rx_ready(const struct notify *n)
+{
+	__u32 len;
+
+	if (n->rx_len < HDR_LEN)
+		return false;
+	memcpy(&len, n->rx, HDR_LEN);
+	len = ntohl(len);
+	return !len || len > NOTIFY_MSG_MAX || n->rx_len - HDR_LEN >= len;
+}
+
 static void process_connected(struct notify *n)
 {
-	int err = n->io_error;
+	int err = n->io_error, i;
 
-	if (!err)
+	for (i = 0; !err && i < ROUNDS_PER_PROCESS; i++) {
 		err = -tx_flush(n);
-	if (!err) {
+		if (err)
+			break;
 		if (rx_read(n))
 			return;
 		if (n->pending)
 			queue_request(n);
 		err = -tx_flush(n);
+		/*
+		 * Go on only if messages wait for room that the flush just
+		 * made: otherwise poll() wakes us when there is more to do.
+		 */
+		if (n->tx_len || !rx_ready(n))
+			break;
 	}
 	if (err)
 		disconnect(n, strerror(err));
@@ -573,9 +596,13 @@ __u64 notify_next_deadline(const struct notify *n)
 	case ST_IDLE:
 		return n->next_attempt_ns;
 	case ST_CONNECTING:
-		return n->connect_start_ns + NOTIFY_CONNECT_TIMEOUT_MS * NS_PER_MS;
+		return n->connect_start_ns +
+		       NOTIFY_CONNECT_TIMEOUT_MS * NS_PER_MS;
 	case ST_CONNECTED:
-		return n->io_error ? n->now : ~0ULL;
+		/* An error to act on, or messages the last call left over. */
+		if (n->io_error || (!n->tx_len && rx_ready(n)))
+			return n->now;
+		return ~0ULL;
 	}
 	return ~0ULL;
 }

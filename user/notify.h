@@ -59,16 +59,16 @@ struct notify_ops {
 
 struct notify_stats {
 	bool connected;
-	bool pending;              /* a request waits to be sent */
-	__u64 connects;            /* connections established */
-	__u64 disconnects;         /* ...and lost (peer closed, error, oversize) */
-	__u64 connect_failures;    /* attempts that did not connect */
-	__u64 requests;            /* notify_request() calls */
-	__u64 requests_sent;       /* DO_CHECKPOINT messages written */
-	__u64 checkpoints_received;/* COLO_CHECKPOINT */
-	__u64 inits_received;      /* COLO_USERSPACE_PROXY_INIT (each answered) */
-	__u64 bad_messages;        /* zero length or longer than NOTIFY_MSG_MAX */
-	__u64 unknown_messages;    /* well framed, not a known string */
+	bool pending;               /* a request waits to be sent */
+	__u64 connects;             /* connections established */
+	__u64 disconnects;          /* ...and lost (peer closed, error, oversize) */
+	__u64 connect_failures;     /* attempts that did not connect */
+	__u64 requests;             /* notify_request() calls */
+	__u64 requests_sent;        /* DO_CHECKPOINT messages written */
+	__u64 checkpoints_received; /* COLO_CHECKPOINT */
+	__u64 inits_received;       /* COLO_USERSPACE_PROXY_INIT, each answered */
+	__u64 bad_messages;         /* length 0 or over NOTIFY_MSG_MAX */
+	__u64 unknown_messages;     /* well framed, not a known string */
 };
 
 /*
