@@ -458,6 +458,9 @@ static int setup_signals(struct daemon *d)
 	sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return -errno;
+	/* A full disk or a file-size limit is a counted pcap write error. */
+	signal(SIGXFSZ, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
 	d->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	return d->sig_fd < 0 ? -errno : 0;
 }

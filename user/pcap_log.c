@@ -37,7 +37,7 @@ struct pcap_log {
 	pcap_dumper_t *dump;     /* NULL: no file open */
 	__u64 max_bytes;
 	unsigned int max_files;
-	__u64 file_bytes;        /* bytes in the open file, all complete pairs */
+	__u64 file_bytes;        /* size of the open file: whole pairs only */
 	__u64 retry_ns;          /* no open is tried before this (monotonic) */
 	int last_err;            /* why the last open failed */
 	bool failing;            /* an error was logged, not yet recovered */

@@ -58,7 +58,7 @@
 
 struct pcap_log_stats {
 	__u64 pairs;              /* pairs written */
-	__u64 frames;             /* frames written (absent sides not counted) */
+	__u64 frames;             /* frames written (not the absent sides) */
 	__u64 bytes;              /* bytes written, pcap headers included */
 	__u64 rotations;          /* times path was shifted to path.1 */
 	__u64 write_errors;       /* pairs lost to an I/O error or no file */
