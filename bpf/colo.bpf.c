@@ -253,11 +253,11 @@ __noinline int colo_parse_tc_l3(struct __sk_buff *skb, struct colo_cursor *c,
 
 /* A global function, so the option walk is verified once, on its own. */
 __noinline int colo_tcp_sack_find(const struct colo_tcp_opts *o,
-				  __u32 optlen, struct colo_sack_pos *sp)
+				  struct colo_sack_pos *sp)
 {
 	if (!o || !sp)
 		return -1;
-	colo_tcp_sack_scan(o, optlen, sp);
+	colo_tcp_sack_scan(o, sp);
 	return 0;
 }
 
@@ -269,14 +269,15 @@ enum mirror_verdict {
 
 /*
  * Keys the frame like the XDP side does. Returns the L4 offset (>= 0) of a
- * TCP frame with its fixed header in *th, or -1 for anything else: not
- * TCP, a later fragment, or a frame the parser cannot key (malformed or
- * truncated: the guests' stacks drop those alike, and nothing in them
- * could be found in colo_seq). -2: the skb could not be made readable.
+ * TCP frame, with its fixed header in *th and the end of its IP packet in
+ * *l3_end, or -1 for anything else: not TCP, a later fragment, or a frame
+ * the parser cannot key (malformed or truncated: the guests' stacks drop
+ * those alike, and nothing in them could be found in colo_seq). -2: the
+ * skb could not be made readable.
  */
 static __always_inline int mirror_key_tcp(struct __sk_buff *skb,
 					  struct colo_pkt *pkt,
-					  struct colo_tcp *th)
+					  struct colo_tcp *th, __u32 *l3_end)
 {
 	/* zeroed: stack passed to a global function must be initialised */
 	struct colo_cursor cur = {};
@@ -306,6 +307,7 @@ static __always_inline int mirror_key_tcp(struct __sk_buff *skb,
 	    bpf_skb_load_bytes(skb, cur.off, th, sizeof(*th)))
 		return -1;
 	colo_key_from_ports(pkt, COLO_IPPROTO_TCP, th->src, th->dst);
+	*l3_end = cur.l3_end;
 	return cur.off;
 }
 
@@ -324,11 +326,12 @@ static __always_inline enum mirror_verdict mirror_translate(
 	struct colo_seq_state *st;
 	struct colo_pkt pkt = {};
 	struct colo_tcp th;
-	__u32 hlen, optlen, off, boff, csum_off, l3_end, delta;
+	__u32 hlen, optlen, off, boff, csum_off, l3_end = 0, delta;
+	__u32 sack, len, nblk;
 	__be32 left, right;
-	int l4, j;
+	int l4, j, k, err = 0;
 
-	l4 = mirror_key_tcp(skb, &pkt, &th);
+	l4 = mirror_key_tcp(skb, &pkt, &th, &l3_end);
 	if (l4 == -2)
 		return MIRROR_REFUSED;
 	if (l4 < 0 || !(th.flags & COLO_TCPF_ACK))
@@ -346,9 +349,7 @@ static __always_inline enum mirror_verdict mirror_translate(
 	 * segment, but an untranslated copy must not reach the secondary.
 	 */
 	hlen = (th.doff_res >> 4) * 4;
-	l3_end = pkt.l3_end; /* clamped to what was readable; fine: >= l4 + 20 */
-	if (hlen < COLO_TCP_MIN_HLEN ||
-	    bpf_skb_load_bytes(skb, l4 + hlen - 1, &opts.b[63], 1))
+	if (hlen < COLO_TCP_MIN_HLEN || l4 + hlen > l3_end)
 		return MIRROR_REFUSED;
 
 	off = l4;
@@ -363,25 +364,43 @@ static __always_inline enum mirror_verdict mirror_translate(
 	if (optlen > COLO_TCP_OPT_MAX ||
 	    bpf_skb_load_bytes(skb, off + COLO_TCP_MIN_HLEN, opts.b, optlen))
 		return MIRROR_REFUSED;
-	colo_tcp_sack_find(&opts, optlen, &sp);
+	colo_tcp_sack_find(&opts, &sp);
 
-	COLO_UNROLL
-	for (j = 0; j < COLO_TCP_SACK_MAX; j++) {
-		if (j >= sp.n)
+	/* bounded loops: rounds of helper calls unrolled are long */
+	for (k = 0; k < COLO_TCP_SACK_MAX && !err; k++) {
+		if (k >= sp.n)
 			break;
-		boff = sp.off[j];
-		/* the scan keeps blocks inside the options; make it plain */
-		if (boff + COLO_TCP_SACK_BLK > optlen)
-			return MIRROR_REFUSED;
-		left = colo_tcp_opt32(&opts, boff);
-		right = colo_tcp_opt32(&opts, boff + 4);
-		off = l4 + COLO_TCP_MIN_HLEN + boff;
-		if (colo_tcp_add32(skb, off, csum_off, boff & 1, left, delta) ||
-		    colo_tcp_add32(skb, off + 4, csum_off, boff & 1, right,
-				   delta))
-			return MIRROR_REFUSED;
+		sack = sp.off[k];
+		len = sp.len[k];
+		/*
+		 * A SACK option running past the header: a guest stops
+		 * parsing there and ignores it, and so do we.
+		 */
+		if (sack + len > optlen)
+			break;
+		nblk = (len - COLO_TCP_SACK_BASE) / COLO_TCP_SACK_BLK;
+		for (j = 0; j < COLO_TCP_SACK_MAX; j++) {
+			if (j >= nblk)
+				break;
+			boff = sack + COLO_TCP_SACK_BASE +
+			       j * COLO_TCP_SACK_BLK;
+			if (boff + COLO_TCP_SACK_BLK > optlen) {
+				err = -1;
+				break;
+			}
+			left = colo_tcp_opt32(&opts, boff);
+			right = colo_tcp_opt32(&opts, boff + 4);
+			off = l4 + COLO_TCP_MIN_HLEN + boff;
+			err = colo_tcp_add32(skb, off, csum_off, boff & 1,
+					     left, delta);
+			if (!err)
+				err = colo_tcp_add32(skb, off + 4, csum_off,
+						     boff & 1, right, delta);
+			if (err)
+				break;
+		}
 	}
-	return MIRROR_REWRITTEN;
+	return err ? MIRROR_REFUSED : MIRROR_REWRITTEN;
 }
 
 /*
@@ -398,7 +417,14 @@ static __always_inline enum mirror_verdict mirror_translate(
  * for direct writes), so what the secondary's copy gets written never shows
  * in the primary's. A copy that needed translating and could not be is not
  * sent at all: an untranslated acknowledgement would make the secondary
- * diverge, a lost segment only looks like loss.
+ * diverge, a lost segment only looks like loss. Nor is one whose headers
+ * could not be made readable (an allocation failure): it might have needed
+ * translating.
+ *
+ * Offsets are from skb->data, the Ethernet header in tc. A VLAN tag the
+ * device or the stack moved into skb->vlan_tci is not in the data: the
+ * parser then sees the frame untagged, as the offsets are; the key has no
+ * VLAN in it, so it matches what the XDP side built from the tagged frame.
  */
 SEC("tc")
 int colo_tc_mirror(struct __sk_buff *skb)

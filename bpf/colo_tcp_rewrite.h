@@ -24,7 +24,6 @@
 
 #include "colo_parse.h"
 
-#define COLO_TCPF_SYN      0x02
 #define COLO_TCPF_ACK      0x10
 
 #define COLO_TCPOPT_EOL    0
@@ -41,66 +40,72 @@
 #define COLO_TCP_CSUM_OFF  16
 
 /*
- * The options, copied out of the skb. 64 bytes so an index masked with 63
+ * The options, copied out of the skb into a zeroed buffer: past their end
+ * it holds zeros, which read as EOL. 64 bytes so an index masked with 63
  * can never leave it, whatever the verifier knows about the index.
  */
 struct colo_tcp_opts {
 	__u8 b[64];
 };
 
-/* Where the SACK blocks are: offsets into the options. */
+/*
+ * The SACK options found: where each starts in the options and its length,
+ * 2 + 8 * blocks. At most COLO_TCP_SACK_MAX of them, as each has a block.
+ */
 struct colo_sack_pos {
-	__u8 n; /* how many of off[] are valid */
+	__u8 n;
 	__u8 off[COLO_TCP_SACK_MAX];
+	__u8 len[COLO_TCP_SACK_MAX];
 	__u8 pad[3];
 };
 
 /*
- * Finds the SACK blocks in optlen bytes of options. Bounded: every round
- * consumes at least one byte, so COLO_TCP_OPT_MAX rounds see all of them.
+ * Finds the SACK options in the options, which the caller zero-filled past
+ * their end: the zeros read as EOL and end the walk there.
+ *
+ * Written for the verifier: one round per byte, with the bytes of the
+ * current option left to skip, rather than a cursor jumping from option to
+ * option (a cursor used as an index must be tracked exactly, and each
+ * option length it might have advanced by became a state of its own: over
+ * a million instructions). Nor is the walk compared with the options'
+ * length: each comparison would make that length a value to track exactly
+ * too. So an option running past the end is followed into the zeros, and
+ * a SACK option doing so is reported, for the caller to ignore it (and stop
+ * there) as a guest does. A SACK option is recorded whole, not block by
+ * block: the number of blocks split the walk into one state per count.
  */
 static __always_inline void colo_tcp_sack_scan(const struct colo_tcp_opts *o,
-					       __u32 optlen,
 					       struct colo_sack_pos *sp)
 {
-	__u32 p = 0, len, nblk, j, n = 0;
+	__u32 skip = 0, len, n = 0;
 	__u8 kind;
 	int i;
 
 	__builtin_memset(sp, 0, sizeof(*sp));
-	if (optlen > COLO_TCP_OPT_MAX)
-		return;
-
 	for (i = 0; i < COLO_TCP_OPT_MAX; i++) {
-		if (p >= optlen)
-			break;
-		kind = o->b[p & 63];
-		if (kind == COLO_TCPOPT_EOL)
-			break;
-		if (kind == COLO_TCPOPT_NOP) {
-			p++;
+		if (skip) {
+			skip--;
 			continue;
 		}
-		if (p + 2 > optlen) /* no room for the length byte */
+		kind = o->b[i];
+		if (kind == COLO_TCPOPT_EOL)
 			break;
-		len = o->b[(p + 1) & 63];
-		if (len < 2 || len > optlen - p)
+		if (kind == COLO_TCPOPT_NOP)
+			continue;
+		len = o->b[i + 1];
+		/* too short, or past the longest possible header */
+		if (len < 2 || len > COLO_TCP_OPT_MAX - i)
 			break;
-		if (kind == COLO_TCPOPT_SACK &&
-		    len >= COLO_TCP_SACK_BASE + COLO_TCP_SACK_BLK &&
-		    !((len - COLO_TCP_SACK_BASE) % COLO_TCP_SACK_BLK)) {
-			nblk = (len - COLO_TCP_SACK_BASE) / COLO_TCP_SACK_BLK;
-			COLO_UNROLL
-			for (j = 0; j < COLO_TCP_SACK_MAX; j++) {
-				if (j >= nblk || n >= COLO_TCP_SACK_MAX)
-					break;
-				sp->off[n & (COLO_TCP_SACK_MAX - 1)] =
-					p + COLO_TCP_SACK_BASE +
-					j * COLO_TCP_SACK_BLK;
-				n++;
-			}
+		skip = len - 1;
+		if (kind != COLO_TCPOPT_SACK ||
+		    len < COLO_TCP_SACK_BASE + COLO_TCP_SACK_BLK ||
+		    (len - COLO_TCP_SACK_BASE) % COLO_TCP_SACK_BLK)
+			continue;
+		if (n < COLO_TCP_SACK_MAX) {
+			sp->off[n] = i;
+			sp->len[n] = len;
+			n++;
 		}
-		p += len;
 	}
 	sp->n = n;
 }

@@ -249,7 +249,7 @@ struct colo_icmp {
  */
 struct colo_cursor {
 	__u32 len;      /* readable length, at most COLO_FRAME_MAX_LEN */
-	__u32 wire_len; /* packet length the IP length fields are checked against */
+	__u32 wire_len; /* packet length, for the IP length fields */
 	__u32 off;      /* next header to parse */
 	__u32 limit;    /* min(l3_end, len): L4 headers must end before it */
 	__u32 l3_end;   /* end of the IP packet; may lie past len */

@@ -558,7 +558,10 @@ static void test_tc_mirror_clone_error(void)
 	};
 	int retval;
 
-	/* secondary_ifindex 0: the clone fails, the primary still gets it */
+	/*
+	 * primary_ifindex 0: the primary's clone fails, the secondary still
+	 * gets the frame (test_mirror_bpf.c tests the mirror further)
+	 */
 	read_counters(skel_closed, &before);
 	ASSERT_OK(run_tc(skel_closed->progs.colo_tc_mirror, f, len, &retval),
 		  "mirror");
