@@ -44,6 +44,7 @@ if (base && colo) {
 
 set title "latency at light load (10% of the baseline's throughput)"
 set logscale y
+set key top left
 set yrange [1:*]
 set ylabel "microseconds"
 if (base && colo) {
