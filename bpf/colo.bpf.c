@@ -167,6 +167,19 @@ static __always_inline int capture(struct xdp_md *ctx, __u32 role)
 
 	count(primary ? COLO_CNT_PRI_RX : COLO_CNT_SEC_RX, bytes);
 
+	/*
+	 * A frame longer than a UMEM frame (a guest's GSO/TSO output) would
+	 * be dropped by the socket without a trace: count it here, so the
+	 * daemon can tell the operator to make the guest segment itself.
+	 */
+	if (colo_cfg.max_frame_len && bytes > colo_cfg.max_frame_len) {
+		count(primary ? COLO_CNT_PRI_OVERSIZE : COLO_CNT_SEC_OVERSIZE,
+		      bytes);
+		err = 0;
+		action = XDP_DROP;
+		goto out;
+	}
+
 	err = colo_parse_xdp_l3(ctx, &cur, &pkt);
 	if (!err)
 		err = colo_parse_xdp_l4(ctx, &cur, &pkt);

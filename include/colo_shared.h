@@ -142,6 +142,8 @@ enum colo_counter {
 	COLO_CNT_FAILOPEN_FWD,     /* passed primary frames forwarded to --out by tc */
 	COLO_CNT_MIRROR_REWRITE,   /* mirrored TCP frames whose ACK/SACK were translated for the secondary */
 	COLO_CNT_MIRROR_REWRITE_ERR, /* translation failed (headers unreadable): frame not sent to the secondary */
+	COLO_CNT_PRI_OVERSIZE,     /* primary frames too large for a UMEM frame (guest GSO/TSO), dropped */
+	COLO_CNT_SEC_OVERSIZE,     /* the same from the secondary */
 	COLO_CNT_PARSE_ERR_BASE,   /* + enum colo_parse_result: malformed by reason */
 	COLO_CNT__MAX = COLO_CNT_PARSE_ERR_BASE + COLO_PARSE__MAX,
 };
@@ -183,6 +185,7 @@ struct colo_config {
 	__u32 primary_ifindex;   /* mirror target */
 	__u32 secondary_ifindex; /* mirror target */
 	__u32 flags;             /* COLO_CFG_* */
+	__u32 max_frame_len;     /* longest frame an AF_XDP socket takes; 0: no limit */
 };
 
 #endif /* COLO_SHARED_H */

@@ -177,8 +177,8 @@ static struct json_object *error_reply(const char *msg)
 	return r;
 }
 
-static struct json_object *handle_line(struct ctl_server *s,
-				       struct ctl_client *c, const char *line)
+struct json_object *ctl_handle_line(struct ctl_server *s, struct ctl_client *c,
+				    const char *line)
 {
 	struct json_object *req, *cmd, *reply;
 	char err[160] = "";
@@ -236,7 +236,7 @@ static void serve_client(struct ctl_server *s, struct ctl_client *c)
 		c->buf[c->len] = '\0';
 		while ((nl = memchr(c->buf, '\n', c->len))) {
 			*nl = '\0';
-			reply = handle_line(s, c, c->buf);
+			reply = ctl_handle_line(s, c, c->buf);
 			err = send_reply(c, reply);
 			json_object_put(reply);
 			c->len -= nl + 1 - c->buf;

@@ -73,6 +73,15 @@ int ctl_server_pollfds(const struct ctl_server *s, struct pollfd *pfds,
 /* Accepts, reads and answers whatever is ready, without blocking. */
 void ctl_server_process(struct ctl_server *s);
 
+/*
+ * Answers one request line (NUL-terminated, without its newline): the reply
+ * object to send back, never NULL; the caller puts it. Marks c subscribed
+ * on "events". ctl_server_process() calls it for each line it reads; it is
+ * exported, and needs no socket, so that tests/fuzz/fuzz_ctl.c can drive it.
+ */
+struct json_object *ctl_handle_line(struct ctl_server *s, struct ctl_client *c,
+				    const char *line);
+
 /* Sends ev (one line) to every subscriber. */
 void ctl_server_broadcast(struct ctl_server *s, struct json_object *ev);
 bool ctl_server_has_subscribers(const struct ctl_server *s);

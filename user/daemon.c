@@ -339,6 +339,56 @@ static void check_umem(struct daemon *d)
 	}
 }
 
+/* Sum over CPUs of one BPF counter's packets (0 if unreadable). */
+static __u64 bpf_counter(struct daemon *d, __u32 key)
+{
+	struct colo_datarec vals[256];
+	int i, ncpus = libbpf_num_possible_cpus();
+	__u64 sum = 0;
+
+	if (ncpus <= 0 || ncpus > 256 ||
+	    bpf_map_lookup_elem(bpf_map__fd(d->skel->maps.colo_stats), &key, vals))
+		return 0;
+	for (i = 0; i < ncpus; i++)
+		sum += vals[i].packets;
+	return sum;
+}
+
+/*
+ * Guests with GSO/TSO send frames no UMEM frame can hold. XDP drops and
+ * counts them; say once in a while what to change, exactly.
+ */
+static void check_oversize(struct daemon *d, __u64 now)
+{
+	__u64 n = bpf_counter(d, COLO_CNT_PRI_OVERSIZE) +
+		  bpf_counter(d, COLO_CNT_SEC_OVERSIZE);
+
+	if (n == d->oversize_seen || now < d->oversize_warn_ns)
+		return;
+	pr_warn("Dropped %llu frames longer than %u bytes from the guests (GSO/TSO output): they cannot be compared. "
+		"Make the guests segment themselves: QEMU -device virtio-net-pci,...,host_tso4=off,host_tso6=off,host_ecn=off,host_ufo=off "
+		"(libvirt: <driver><host tso4='off' tso6='off' ecn='off' ufo='off'/></driver>), or in the guest: ethtool -K eth0 tso off gso off\n",
+		(unsigned long long)(n - d->oversize_seen), COLO_MAX_FRAME_LEN);
+	d->oversize_seen = n;
+	d->oversize_warn_ns = now + 10000000000ULL;
+}
+
+/* An MTU above what a UMEM frame holds is a configuration to fix first. */
+static void check_mtu(const char *ifname)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (!ioctl(fd, SIOCGIFMTU, &ifr) &&
+	    ifr.ifr_mtu + 22 > COLO_MAX_FRAME_LEN)
+		pr_warn("%s has MTU %d: frames over %u bytes cannot be compared and will be dropped\n",
+			ifname, ifr.ifr_mtu, COLO_MAX_FRAME_LEN);
+	close(fd);
+}
+
 static void handle_signals(struct daemon *d)
 {
 	struct signalfd_siginfo si;
@@ -405,6 +455,7 @@ static void run_loop(struct daemon *d)
 		if (now >= next_tick) {
 			cmp_tick(d->cmp, now);
 			check_umem(d);
+			check_oversize(d, now);
 			next_tick = now + scan_ns;
 		}
 		if (!work && !d->backlog.count && !d->out.outstanding_tx) {
@@ -483,6 +534,7 @@ static int load_bpf(struct daemon *d)
 	cfg->primary_ifindex = if_nametoindex(o->primary);
 	cfg->secondary_ifindex = if_nametoindex(o->secondary);
 	cfg->flags = o->primary_fail_open ? COLO_CFG_PRIMARY_FAIL_OPEN : 0;
+	cfg->max_frame_len = COLO_MAX_FRAME_LEN;
 	bpf_map__set_max_entries(d->skel->maps.colo_conns, o->max_conns);
 	seq_map = bpf_object__find_map_by_name(d->skel->obj, "colo_seq");
 	if (seq_map)
@@ -703,6 +755,8 @@ int daemon_run(const struct run_opts *o)
 		ret = EXIT_FAIL_XDP;
 		goto out_detach;
 	}
+	check_mtu(o->primary);
+	check_mtu(o->secondary);
 	pr_info("Running '%s': primary %s, secondary %s, out %s%s (%s mode)\n",
 		o->name, o->primary, o->secondary, o->out,
 		o->mirror ? ", mirroring input" : "",

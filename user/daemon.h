@@ -87,6 +87,8 @@ struct daemon {
 	struct notify *notify;     /* --notify, or NULL */
 	struct hook *hook;         /* --on-checkpoint, or NULL */
 	struct pcap_log *pcap;     /* --pcap, or NULL */
+	__u64 oversize_seen;       /* oversize frames already warned about */
+	__u64 oversize_warn_ns;    /* no new warning before this */
 	int sig_fd;
 	bool quit;
 	__u64 start_ns;

@@ -138,6 +138,7 @@ static struct json_object *side_json(struct daemon *d, enum colo_role role,
 	add_u64(o, "to_daemon", bc[pri ? COLO_CNT_PRI_TO_XSK : COLO_CNT_SEC_TO_XSK].packets);
 	add_u64(o, "compared_in", cs->rx_packets[role]);
 	add_u64(o, "malformed", bc[pri ? COLO_CNT_PRI_MALFORMED : COLO_CNT_SEC_MALFORMED].packets);
+	add_u64(o, "oversize", bc[pri ? COLO_CNT_PRI_OVERSIZE : COLO_CNT_SEC_OVERSIZE].packets);
 	if (pri) {
 		add_u64(o, "fail_open", bc[COLO_CNT_PRI_FAIL_OPEN].packets);
 		add_u64(o, "fail_closed", bc[COLO_CNT_PRI_FAIL_CLOSED].packets);

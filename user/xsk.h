@@ -19,6 +19,8 @@
 #ifndef COLO_FRAME_SIZE
 #define COLO_FRAME_SIZE 4096 /* one page per frame: MTU-sized frames fit with headroom */
 #endif
+/* Longest frame a socket takes: the kernel keeps XDP_PACKET_HEADROOM in front. */
+#define COLO_MAX_FRAME_LEN (COLO_FRAME_SIZE - 256)
 #ifndef COLO_RING_SIZE
 #define COLO_RING_SIZE 2048 /* RX, TX, fill and completion rings */
 #endif

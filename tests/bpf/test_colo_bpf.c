@@ -570,6 +570,55 @@ static void test_tc_mirror_clone_error(void)
 	check_deltas(&before, &after, d, 2, "mirror");
 }
 
+/*
+ * A frame longer than max_frame_len (a guest's GSO output) is dropped and
+ * counted as oversize on its side, before parsing, whatever the policy.
+ */
+static void test_oversize(void)
+{
+	struct frame_spec s = frame_udp(4, 53, 1234, pl, 200);
+	struct counters before, after;
+	struct colo *skel = colo__open();
+	struct xdp_run r;
+	uint8_t f[FRAME_BUF];
+	size_t len = frame_build(&s, f, sizeof(f));
+	struct delta dp[] = {
+		{ COLO_CNT_PRI_RX, 1, len },
+		{ COLO_CNT_PRI_OVERSIZE, 1, len },
+	};
+	struct delta ds[] = {
+		{ COLO_CNT_SEC_RX, 1, len },
+		{ COLO_CNT_SEC_OVERSIZE, 1, len },
+	};
+
+	if (!ASSERT_OK_PTR(skel, "colo__open"))
+		return;
+	skel->rodata->colo_cfg.flags = COLO_CFG_PRIMARY_FAIL_OPEN;
+	skel->rodata->colo_cfg.max_frame_len = len - 1;
+	if (!ASSERT_OK(colo__load(skel), "colo__load"))
+		goto out;
+	read_counters(skel, &before);
+	ASSERT_OK(run_xdp(skel->progs.colo_xdp_primary, f, len, &r), "primary");
+	ASSERT_EQ(r.retval, XDP_DROP, "primary dropped");
+	read_counters(skel, &after);
+	check_deltas(&before, &after, dp, 2, "primary");
+
+	read_counters(skel, &before);
+	ASSERT_OK(run_xdp(skel->progs.colo_xdp_secondary, f, len, &r), "secondary");
+	ASSERT_EQ(r.retval, XDP_DROP, "secondary dropped");
+	read_counters(skel, &after);
+	check_deltas(&before, &after, ds, 2, "secondary");
+
+	/* one byte shorter fits: passed on (fail-open, no socket) */
+	read_counters(skel, &before);
+	ASSERT_OK(run_xdp(skel->progs.colo_xdp_primary, f, len - 1, &r), "fits");
+	read_counters(skel, &after);
+	ASSERT_EQ(after.c[COLO_CNT_PRI_OVERSIZE].packets -
+			  before.c[COLO_CNT_PRI_OVERSIZE].packets, 0, "fits");
+out:
+	colo__destroy(skel);
+}
+
 /* The userspace parser gives the BPF programs their verdicts: cross-check. */
 static void test_table_sane(void)
 {
@@ -636,6 +685,7 @@ int main(int argc, char **argv)
 	RUN_SUBTEST("malformed_no_conn_entry", test_malformed_no_entry);
 	RUN_SUBTEST("tc_failopen", test_tc_failopen);
 	RUN_SUBTEST("tc_mirror_clone_error", test_tc_mirror_clone_error);
+	RUN_SUBTEST("oversize_dropped_and_counted", test_oversize);
 
 	colo__destroy(skel_closed);
 	colo__destroy(skel_open);
