@@ -327,14 +327,17 @@ static void tx_flush(struct daemon *d)
 	port_kick_tx(&d->out);
 }
 
-/* Held frames leave too few for the fill rings: ask for a checkpoint. */
+/*
+ * Held frames leave too few for the fill rings: ask for a checkpoint.
+ * (Frames on the fill rings are at most half the UMEM, see open_ports().)
+ */
 static void check_umem(struct daemon *d)
 {
 	if (d->umem.nr_free < d->umem.nr_frames / 8) {
 		struct cmp_stats st;
 
 		cmp_get_stats(d->cmp, &st);
-		if (st.held[0] + st.held[1] > d->umem.nr_frames / 2)
+		if (st.held[0] + st.held[1] >= d->umem.nr_frames / 4)
 			checkpoint_request(d, CKPT_REASON_UMEM_LOW, NULL);
 	}
 }
@@ -553,6 +556,13 @@ static int open_ports(struct daemon *d)
 {
 	const struct run_opts *o = d->o;
 	int npri = nr_rx_queues(o->primary), nsec = nr_rx_queues(o->secondary);
+	/*
+	 * The fill rings together get at most half the UMEM: the rest is for
+	 * frames held while they wait for their peer, so a flood from one
+	 * side runs the pool low (and asks for a checkpoint) instead of
+	 * starving the other side's ring from the start.
+	 */
+	__u32 fill_cap = d->umem.nr_frames / (2 * (npri + nsec));
 	int i, err;
 
 	d->rx_ports = calloc(npri + nsec, sizeof(*d->rx_ports));
@@ -566,6 +576,7 @@ static int open_ports(struct daemon *d)
 		snprintf(p->ifname, sizeof(p->ifname), "%s",
 			 pri ? o->primary : o->secondary);
 		p->queue = pri ? i : i - npri;
+		p->fill_cap = fill_cap < COLO_RING_SIZE ? fill_cap : COLO_RING_SIZE;
 		err = port_open(&d->umem, p, true,
 				bpf_map__fd(pri ? d->skel->maps.colo_xsks_pri :
 						  d->skel->maps.colo_xsks_sec));

@@ -2,6 +2,7 @@
 /* log.c - leveled logging to stderr, and the libbpf/libxdp print hooks. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include <bpf/libbpf.h>
@@ -49,6 +50,12 @@ void log_print(enum log_level lvl, const char *fmt, ...)
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
+	/*
+	 * bpf_tc_hook_create() on an existing clsact qdisc fails with EEXIST,
+	 * which we expect and handle; libbpf still prints the kernel's words.
+	 */
+	if (level == LIBBPF_WARN && strstr(fmt, "Kernel error message"))
+		level = LIBBPF_DEBUG;
 	vlog((enum log_level)level + 1, fmt, ap);
 	return 0;
 }

@@ -248,6 +248,22 @@ static void queue_request(struct notify *n)
 	n->pending = false;
 }
 
+/* The first w bytes of tx are written: drop them, note a request sent. */
+static void tx_sent(struct notify *n, size_t w)
+{
+	if (n->req_end) {
+		if (w >= n->req_end) {
+			n->req_end = 0;
+			n->awaiting = true;
+			n->st.requests_sent++;
+		} else {
+			n->req_end -= w;
+		}
+	}
+	n->tx_len -= w;
+	memmove(n->tx, n->tx + w, n->tx_len);
+}
+
 /* Writes what the socket takes. Returns 0 or -errno (connection broken). */
 static int tx_flush(struct notify *n)
 {
@@ -262,17 +278,7 @@ static int tx_flush(struct notify *n)
 				return 0;
 			return -errno;
 		}
-		if (n->req_end) {
-			if ((size_t)w >= n->req_end) {
-				n->req_end = 0;
-				n->awaiting = true;
-				n->st.requests_sent++;
-			} else {
-				n->req_end -= w;
-			}
-		}
-		n->tx_len -= w;
-		memmove(n->tx, n->tx + w, n->tx_len);
+		tx_sent(n, (size_t)w);
 	}
 	return 0;
 }
@@ -617,4 +623,27 @@ void notify_get_stats(const struct notify *n, struct notify_stats *st)
 const char *notify_spec(const struct notify *n)
 {
 	return n->spec;
+}
+
+/* --- without a socket (tests/fuzz/fuzz_notify.c) ------------------------ */
+
+int notify_feed(struct notify *n, const void *buf, size_t len)
+{
+	size_t room = sizeof(n->rx) - n->rx_len;
+
+	if (len > room)
+		len = room;
+	if (len)
+		memcpy(n->rx + n->rx_len, buf, len);
+	n->rx_len += len;
+	return rx_parse(n) ? -1 : (int)len;
+}
+
+size_t notify_drain_tx(struct notify *n, void *buf, size_t cap)
+{
+	size_t w = n->tx_len < cap ? n->tx_len : cap;
+
+	memcpy(buf, n->tx, w);
+	tx_sent(n, w);
+	return w;
 }

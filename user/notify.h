@@ -106,4 +106,16 @@ void notify_get_stats(const struct notify *n, struct notify_stats *st);
 /* The spec as given, for logs and stats. */
 const char *notify_spec(const struct notify *n);
 
+/*
+ * Without a socket, for the fuzzer (tests/fuzz/fuzz_notify.c):
+ * notify_feed() handles len bytes as if recv() had just returned them:
+ * every complete message is handled as on a connection. It returns how
+ * many bytes it took (fewer than len when the receive buffer is full), or
+ * -1 if they made it drop the connection (the rest is then discarded).
+ * notify_drain_tx() takes up to cap bytes of what waits to be written into
+ * buf, as if send() had written them, and returns how many.
+ */
+int notify_feed(struct notify *n, const void *buf, size_t len);
+size_t notify_drain_tx(struct notify *n, void *buf, size_t cap);
+
 #endif /* COLO_NOTIFY_H */

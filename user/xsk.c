@@ -148,13 +148,16 @@ void port_close(struct umem_area *u, struct xsk_port *p)
 
 void port_refill(struct umem_area *u, struct xsk_port *p)
 {
-	__u32 n, i, idx = 0;
+	__u32 cap = p->fill_cap ? p->fill_cap : p->fq.size;
+	__u32 n, i, idx = 0, in_ring;
 
-	n = xsk_prod_nb_free(&p->fq, u->nr_free);
+	/* The kernel holds what is on the ring; keep the rest for holding. */
+	in_ring = p->fq.size - xsk_prod_nb_free(&p->fq, p->fq.size);
+	n = in_ring < cap ? cap - in_ring : 0;
 	if (n > u->nr_free)
 		n = u->nr_free;
 	if (!n) {
-		if (!u->nr_free)
+		if (!u->nr_free && in_ring < cap)
 			p->st.fill_fail_polls++;
 		return;
 	}

@@ -55,6 +55,7 @@ struct xsk_port {
 	struct xsk_ring_prod fq;
 	struct xsk_ring_cons cq;
 	__u32 outstanding_tx;
+	__u32 fill_cap;   /* most frames kept on the fill ring (0: ring size) */
 	struct port_stats st;
 };
 
@@ -96,7 +97,7 @@ int port_open(struct umem_area *u, struct xsk_port *p, bool copy_mode,
 	      int xskmap_fd);
 void port_close(struct umem_area *u, struct xsk_port *p);
 
-/* Gives free frames to the fill ring, as many as both allow. */
+/* Gives free frames to the fill ring, up to its fill_cap. */
 void port_refill(struct umem_area *u, struct xsk_port *p);
 /* Returns completed TX frames to the pool. */
 void port_drain_completions(struct umem_area *u, struct xsk_port *p);
