@@ -103,6 +103,12 @@ $(OUT)/tools/%: tools/%.c $(SHARED_HDRS) $(SKELS) | $(OUT)/tools
 	$(call msg,TOOL,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LDLIBS) -lm -o $@
 
+# The comparator benchmark links the daemon's code, like the tests.
+$(OUT)/tools/cmp_bench: tools/cmp_bench.c tests/frames.h $(LIB_OBJS) $(SHARED_HDRS) \
+		$(USER_HDRS) | $(OUT)/tools
+	$(call msg,TOOL,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+
 deps:
 	$(Q)./tools/install-deps.sh
 
