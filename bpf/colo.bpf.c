@@ -339,7 +339,7 @@ static __always_inline enum mirror_verdict mirror_translate(
 	struct colo_seq_state *st;
 	struct colo_pkt pkt = {};
 	struct colo_tcp th;
-	__u32 hlen, optlen, off, boff, csum_off, l3_end = 0, delta;
+	__u32 hlen, optlen, off, boff, csum_off, l3_end = 0, delta, ts_delta;
 	__u32 sack, len, nblk;
 	__be32 left, right;
 	int l4, j, k, err = 0;
@@ -352,9 +352,10 @@ static __always_inline enum mirror_verdict mirror_translate(
 	st = bpf_map_lookup_elem(&colo_seq, &pkt.key);
 	if (!st)
 		return MIRROR_AS_IS;
-	/* one read: the daemon may replace the entry meanwhile */
+	/* one read each: the daemon may replace the entry meanwhile */
 	delta = *(volatile __u32 *)&st->offset;
-	if (!delta)
+	ts_delta = *(volatile __u32 *)&st->ts_offset;
+	if (!delta && !ts_delta)
 		return MIRROR_AS_IS;
 
 	/*
@@ -367,17 +368,28 @@ static __always_inline enum mirror_verdict mirror_translate(
 
 	off = l4;
 	csum_off = off + COLO_TCP_CSUM_OFF;
-	if (colo_tcp_add32(skb, off + COLO_TCP_ACK_OFF, csum_off, false,
-			   th.ack, delta))
+	if (delta && colo_tcp_add32(skb, off + COLO_TCP_ACK_OFF, csum_off,
+				    false, th.ack, delta))
 		return MIRROR_REFUSED;
 
 	optlen = hlen - COLO_TCP_MIN_HLEN;
 	if (!optlen)
-		return MIRROR_REWRITTEN;
+		return delta ? MIRROR_REWRITTEN : MIRROR_AS_IS;
 	if (optlen > COLO_TCP_OPT_MAX ||
 	    bpf_skb_load_bytes(skb, off + COLO_TCP_MIN_HLEN, opts.b, optlen))
 		return MIRROR_REFUSED;
 	colo_tcp_sack_find(&opts, &sp);
+
+	if (ts_delta && sp.ts_plus1 &&
+	    sp.ts_plus1 - 1 + COLO_TCP_TS_LEN <= optlen) {
+		boff = sp.ts_plus1 - 1 + COLO_TCP_TSECR_OFF;
+		if (colo_tcp_add32(skb, l4 + COLO_TCP_MIN_HLEN + boff, csum_off,
+				   boff & 1, colo_tcp_opt32(&opts, boff),
+				   ts_delta))
+			return MIRROR_REFUSED;
+	}
+	if (!delta)
+		return MIRROR_REWRITTEN;
 
 	/* bounded loops: rounds of helper calls unrolled are long */
 	for (k = 0; k < COLO_TCP_SACK_MAX && !err; k++) {

@@ -7,8 +7,10 @@
  * numbers; the client only ever sees the primary's. Before the secondary
  * gets its copy of a client segment, everything in it that refers to the
  * guest's sequence space is moved by offset = secondary ISN - primary ISN:
- * the acknowledgement number and both edges of every SACK block. The TCP
- * checksum is updated incrementally, the rest of the frame is left alone.
+ * the acknowledgement number and both edges of every SACK block. The TSecr
+ * of the timestamp option moves by ts_offset (the two guests' clocks, seen
+ * in their SYNs). The TCP checksum is updated incrementally, the rest of
+ * the frame is left alone.
  *
  * The options are walked the way Linux's tcp_parse_options() walks them:
  * the walk stops at EOL, at an option without room for its length byte, at
@@ -29,6 +31,9 @@
 #define COLO_TCPOPT_EOL    0
 #define COLO_TCPOPT_NOP    1
 #define COLO_TCPOPT_SACK   5
+#define COLO_TCPOPT_TS     8
+#define COLO_TCP_TS_LEN    10 /* kind, length, TSval, TSecr */
+#define COLO_TCP_TSECR_OFF 6  /* TSecr from the option's start */
 
 #define COLO_TCP_OPT_MAX   40 /* 60-byte header minus the 20 fixed bytes */
 #define COLO_TCP_SACK_MAX  4  /* blocks in 40 bytes: 2 + 4 * 8 = 34 */
@@ -56,7 +61,8 @@ struct colo_sack_pos {
 	__u8 n;
 	__u8 off[COLO_TCP_SACK_MAX];
 	__u8 len[COLO_TCP_SACK_MAX];
-	__u8 pad[3];
+	__u8 ts_plus1; /* 1 + where the timestamp option starts; 0: none */
+	__u8 pad[2];
 };
 
 /*
@@ -97,6 +103,11 @@ static __always_inline void colo_tcp_sack_scan(const struct colo_tcp_opts *o,
 		if (len < 2 || len > COLO_TCP_OPT_MAX - i)
 			break;
 		skip = len - 1;
+		if (kind == COLO_TCPOPT_TS && len == COLO_TCP_TS_LEN &&
+		    !sp->ts_plus1) {
+			sp->ts_plus1 = i + 1;
+			continue;
+		}
 		if (kind != COLO_TCPOPT_SACK ||
 		    len < COLO_TCP_SACK_BASE + COLO_TCP_SACK_BLK ||
 		    (len - COLO_TCP_SACK_BASE) % COLO_TCP_SACK_BLK)

@@ -168,12 +168,14 @@ struct colo_conn_stats {
  * secondary's TCP sequence space sits relative to the primary's. The
  * daemon writes it when the comparator learns it from the two SYN(/ACK)s;
  * the mirror path adds offset to the ACK number and SACK blocks of what
- * the network sends the secondary. A checkpoint makes it 0 (entries are
- * deleted).
+ * the network sends the secondary, and ts_offset to the TSecr of its TCP
+ * timestamp option: the client echoes the primary's TSval, and a guest may
+ * refuse an echo of a value it never sent (Linux 6.x does in the
+ * handshake). A checkpoint makes both 0 (entries are deleted).
  */
 struct colo_seq_state {
-	__u32 offset; /* secondary ISN - primary ISN, mod 2^32 */
-	__u32 pad;
+	__u32 offset;    /* secondary ISN - primary ISN, mod 2^32 */
+	__u32 ts_offset; /* secondary SYN TSval - primary SYN TSval: added to TSecr */
 };
 
 /* struct colo_config.flags */

@@ -79,13 +79,15 @@ struct cmp_ops {
 	void (*divergence)(void *ctx, const struct cmp_event *ev);
 	/*
 	 * Optional. A TCP connection's sequence offset (secondary ISN -
-	 * primary ISN) was learnt from its two SYN(/ACK)s, before any frame
+	 * primary ISN) and timestamp offset (secondary TSval - primary TSval
+	 * in the SYNs, 0 without timestamps) were learnt from its two
+	 * SYN(/ACK)s, before any frame
 	 * of it is released: the caller tells the mirror path, which
 	 * translates what the network sends the secondary. cmp_flush()
 	 * resets every offset to 0 without calling this.
 	 */
 	void (*seq_offset)(void *ctx, const struct colo_conn_key *key,
-			   __u32 offset);
+			   __u32 offset, __u32 ts_offset);
 };
 
 struct cmp_config {

@@ -81,6 +81,7 @@ enum { CK_DGRAM = 0, CK_TCP };
 #define TS_END(r)  (0x100u << (r)) /* max_end[r] valid */
 #define TS_SCAN(r) (0x400u << (r)) /* queue r not searched at compare_seq */
 #define TS_STARTED 0x1000u         /* compare_seq and seq_offset are set */
+#define TS_TSV(r)  (0x4000u << (r)) /* tsval[r] known (timestamp in the SYN) */
 
 /*
  * TCP stream state of the guest -> network direction. Sequence numbers of
@@ -93,6 +94,7 @@ struct tcp_conn {
 	__u32 max_end[COLO_ROLE__MAX]; /* highest end of data (+SYN) sent */
 	__u32 hint[COLO_ROLE__MAX];    /* frame holding compare_seq, maybe */
 	__u32 seq_offset;              /* secondary ISN - primary ISN */
+	__u32 tsval[COLO_ROLE__MAX];   /* TSval of each side's SYN */
 	__u32 compare_seq;             /* primary space: compared up to here */
 	__u32 base;                    /* stream offset 0 (primary space) */
 	__u32 st;                      /* TS_* */

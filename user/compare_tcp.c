@@ -161,6 +161,14 @@ static bool tcp_learn(struct conn *k, const struct frec *f)
 	return ev;
 }
 
+/* Secondary TSval - primary TSval in the SYNs, 0 unless both had one. */
+static __u32 tcp_ts_offset(const struct tcp_conn *t)
+{
+	if ((t->st & TS_TSV(PRI)) && (t->st & TS_TSV(SEC)))
+		return t->tsval[SEC] - t->tsval[PRI];
+	return 0;
+}
+
 /* Sets compare_seq and seq_offset once both sides can be placed. */
 static bool tcp_try_start(struct comparator *c, struct conn *k)
 {
@@ -399,6 +407,40 @@ static void tcp_maybe_reinit(struct conn *k, const struct frec *f)
 	k->fl &= ~CF_CLOSED;
 }
 
+/*
+ * The TSval of a SYN's timestamp option, walked like Linux's
+ * tcp_parse_options(): stops at EOL, a bad length or the header's end.
+ */
+static bool tcp_syn_tsval(const struct comparator *c, const struct frec *f,
+			  __u32 *tsval)
+{
+	const __u8 *o = fr_data(c, f) + f->l4_off + 20;
+	__u32 i = 0, n = f->payload_off - f->l4_off - 20, len;
+
+	if (f->payload_off < f->l4_off + 20)
+		return false;
+	while (i < n) {
+		if (o[i] == 0)
+			return false;
+		if (o[i] == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= n)
+			return false;
+		len = o[i + 1];
+		if (len < 2 || i + len > n)
+			return false;
+		if (o[i] == 8 && len == 10) {
+			*tsval = (__u32)o[i + 2] << 24 | (__u32)o[i + 3] << 16 |
+				 (__u32)o[i + 4] << 8 | o[i + 5];
+			return true;
+		}
+		i += len;
+	}
+	return false;
+}
+
 void tcp_input(struct comparator *c, struct conn *k, __u32 fi)
 {
 	struct frec *f = &c->fr[fi];
@@ -418,6 +460,9 @@ void tcp_input(struct comparator *c, struct conn *k, __u32 fi)
 		tcp_maybe_reinit(k, f);
 	if (!cmp__enqueue(c, k, fi))
 		return;
+	if (tcp && (f->tflags & TH_SYN) && !(t->st & TS_ISN(r)) &&
+	    tcp_syn_tsval(c, f, &t->tsval[r]))
+		t->st |= TS_TSV(r);
 	if (tcp)
 		ev = tcp_learn(k, f);
 	if (k->fl & CF_DIVERGED)
@@ -426,7 +471,7 @@ void tcp_input(struct comparator *c, struct conn *k, __u32 fi)
 		ev = true;
 		if (c->ops.seq_offset)
 			c->ops.seq_offset(c->ctx, ct_key(&c->ct, conn_idx(c, k)),
-					  t->seq_offset);
+					  t->seq_offset, tcp_ts_offset(t));
 	}
 	if (tcp && (t->st & TS_STARTED)) {
 		if (tcp_fin_conflict(c, k, f))
@@ -446,7 +491,7 @@ void tcp_flush_state(struct conn *k)
 {
 	struct tcp_conn *t = &k->tcp;
 	const __u32 mask = TS_ISN(SEC) | TS_FIN(SEC) | TS_RST(SEC) |
-			   TS_ACK(SEC) | TS_END(SEC);
+			   TS_ACK(SEC) | TS_END(SEC) | TS_TSV(SEC);
 
 	/* the secondary is now a copy of the primary, ISN included */
 	t->seq_offset = 0;
@@ -457,6 +502,7 @@ void tcp_flush_state(struct conn *k)
 		t->st |= TS_STARTED;
 	}
 	t->isn[SEC] = t->isn[PRI];
+	t->tsval[SEC] = t->tsval[PRI];
 	t->fin[SEC] = t->fin[PRI];
 	t->max_ack[SEC] = t->max_ack[PRI];
 	t->max_end[SEC] = t->max_end[PRI];

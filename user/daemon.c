@@ -241,15 +241,16 @@ static void on_divergence(void *ctx, const struct cmp_event *ev)
 }
 
 static void on_seq_offset(void *ctx, const struct colo_conn_key *key,
-			  __u32 offset)
+			  __u32 offset, __u32 ts_offset)
 {
-	struct colo_seq_state st = { .offset = offset };
+	struct colo_seq_state st = { .offset = offset, .ts_offset = ts_offset };
 	struct daemon *d = ctx;
 
 	if (d->seq_map_fd < 0)
 		return;
 	d->cnt.seq_offsets++;
-	if (offset ? bpf_map_update_elem(d->seq_map_fd, key, &st, BPF_ANY) :
+	if (offset || ts_offset ?
+		    bpf_map_update_elem(d->seq_map_fd, key, &st, BPF_ANY) :
 		     bpf_map_delete_elem(d->seq_map_fd, key) && errno != ENOENT)
 		d->cnt.seq_map_errors++;
 }

@@ -136,6 +136,15 @@ static int run_mirror(const uint8_t *frame, size_t len, struct tc_run *r)
 	return err ? -errno : 0;
 }
 
+static int seq_set_ts(const struct colo_conn_key *key, __u32 offset,
+		      __u32 ts_offset)
+{
+	struct colo_seq_state st = { .offset = offset, .ts_offset = ts_offset };
+
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.colo_seq), key, &st,
+				   BPF_ANY) ? -errno : 0;
+}
+
 static int seq_set(const struct colo_conn_key *key, __u32 offset)
 {
 	struct colo_seq_state st = { .offset = offset };
@@ -541,6 +550,61 @@ static void test_case(const struct mirror_case *tc)
 
 /* ---- beyond the table ---- */
 
+/* NOP NOP TS: TSecr at 8; NOP TS NOP: TSecr at 7, an odd offset */
+static const uint8_t o_ts_even[] = { NOP, NOP, TS8 };
+static const uint8_t o_ts_odd[] = { NOP, TS8, NOP };
+
+/*
+ * The TSecr the client echoes is the primary's clock: it moves by
+ * ts_offset for the secondary, with or without a sequence offset, at an
+ * even or odd place, and the checksum stays right.
+ */
+static void tsecr_case(const char *name, const struct frame_spec *spec,
+		       __u32 offset, __u32 ts_offset, size_t tsecr_opt,
+		       int expect_rewrite)
+{
+	uint8_t f[FRAME_BUF], exp[FRAME_BUF];
+	struct counters before, after;
+	struct colo_conn_key key;
+	struct frame_info fi;
+	struct tc_run r;
+	size_t len = frame_build_info(spec, f, sizeof(f), &fi);
+	size_t at = fi.l4_off + 20 + tsecr_opt;
+
+	if (!ASSERT_TRUE(len >= 14, name) || !ASSERT_OK(case_key(f, len, &key), name))
+		return;
+	seq_clear();
+	ASSERT_OK(seq_set_ts(&key, offset, ts_offset), name);
+	memcpy(exp, f, len);
+	frame_put32(exp, fi.l4_off + 8, frame_get32(exp, fi.l4_off + 8) + offset);
+	if (tsecr_opt)
+		frame_put32(exp, at, frame_get32(exp, at) + ts_offset);
+	frame_fix_csums(exp, &fi);
+
+	read_counters(&before);
+	if (!ASSERT_OK(run_mirror(f, len, &r), name))
+		return;
+	read_counters(&after);
+	ASSERT_EQ(r.retval, TC_ACT_REDIRECT, name);
+	ASSERT_EQ(after.c[COLO_CNT_MIRROR_REWRITE].packets -
+			  before.c[COLO_CNT_MIRROR_REWRITE].packets,
+		  expect_rewrite, name);
+	ASSERT_MEMEQ(r.out, exp, len, name);
+	ASSERT_TRUE(frame_l4_csum_ok(r.out, &fi), name);
+}
+
+static void test_tsecr(void)
+{
+	struct frame_spec even = TCP(4, ACK, OPTS(o_ts_even));
+	struct frame_spec odd = TCP(6, ACK, OPTS(o_ts_odd));
+	struct frame_spec none = TCP(4, ACK);
+
+	tsecr_case("ack and tsecr", &even, OFF, 0x1000, 8, 1);
+	tsecr_case("tsecr only, odd place", &odd, 0, 5, 7, 1);
+	tsecr_case("tsecr wraps", &even, 0, 0xfffffffe, 8, 1);
+	tsecr_case("no timestamp option", &none, 0, 77, 0, 0);
+}
+
 /* The offset follows the map: written, changed, deleted (checkpoint). */
 static void test_offset_follows_map(void)
 {
@@ -665,6 +729,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		RUN_SUBTEST(cases[i].name, test_case, &cases[i]);
 	RUN_SUBTEST("offset_follows_map", test_offset_follows_map);
+	RUN_SUBTEST("tsecr_translated", test_tsecr);
 	RUN_SUBTEST("key_both_directions", test_key_both_directions);
 	RUN_SUBTEST("key_exact", test_key_exact);
 
