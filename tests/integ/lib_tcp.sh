@@ -91,12 +91,6 @@ fake_hv_stop()
 	FAKE_HV_DONE=$(wc -l <"$WORK/fakehv.done")
 }
 
-# fake_hv_count: checkpoints done so far.
-fake_hv_count()
-{
-	wc -l <"$WORK/fakehv.done"
-}
-
 # wait_stat_eq KEY VALUE TIMEOUT_S: until KEY = VALUE (a fresh snapshot is
 # left in $WORK/stats.json either way).
 wait_stat_eq()
@@ -106,4 +100,32 @@ wait_stat_eq()
 		[ "$(stat_now "$1")" = "$2" ]
 	}
 	wait_for "$3" _stat_eq "$1" "$2"
+}
+
+# guest_tcp_diag: the guests' TCP counters that tell why a secondary fell
+# behind or out of a connection, where the two differ: a handshake ACK
+# whose timestamp echo the secondary refused (TSEcrRejected: the client
+# echoes the primary's SYN/ACK TSval), data beyond its window
+# (BeyondWindow), SYN/ACKs resent, resets, ...
+guest_tcp_diag()
+{
+	local re='TcpPassiveOpens|TcpOutRsts|TcpInErrs|TcpInCsumErrors|TSEcrRejected|BeyondWindow|TCPSynRetrans|PAWSEstab|TCPChallengeACK|TCPWantZeroWindowAdv|TCPRcvQDrop|TCPOFODrop|TCPBacklogDrop|PruneCalled'
+	join <(nsx primary nstat -asz 2>/dev/null | awk '{ print $1, $2 }' | sort) \
+		<(nsx secondary nstat -asz 2>/dev/null | awk '{ print $1, $2 }' | sort) |
+		awk -v re="$re" '$1 ~ re && $2 != $3 {
+			printf "#   %-28s primary %s, secondary %s\n", $1, $2, $3 }'
+}
+
+# tcp_finish: finish; on failure, first the start of the daemon log
+# (teardown shows its end: here is where the first divergence came from)
+# and the guests' TCP counters.
+tcp_finish()
+{
+	if [ "$FAILS" -ne 0 ] && [ -f "$WORK/daemon.log" ]; then
+		echo "# --- daemon log (first 20 lines) ---"
+		head -n 20 "$WORK/daemon.log" | sed 's/^/# /'
+		echo "# --- guest TCP counters that differ ---"
+		guest_tcp_diag
+	fi
+	finish
 }

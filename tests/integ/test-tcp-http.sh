@@ -28,19 +28,20 @@ http_server secondary "$WORK/www-sec" $PORT
 
 check "colo-xdp run --mirror starts" daemon_start --mirror \
 	--compare-timeout 300 --scan-interval 50
-[ -n "$DAEMON_PID" ] || finish
+[ -n "$DAEMON_PID" ] || tcp_finish
 # Not needed when all goes well: if anything diverges, the download still
 # ends and the checks below say how (checkpoint_requests is asserted 0).
 fake_hv_start 50
 
 for addr in "$VM_IP4" "[$VM_IP6]"; do
 	rm -f "$WORK/dl.bin"
-	out=$(nsx client timeout 30 curl -sS -g --max-time 25 \
+	out=$(nsx client timeout 30 curl -sS -g --max-time 20 \
 		-o "$WORK/dl.bin" \
 		-w '%{http_code} %{size_download} %{speed_download}' \
-		"http://$addr:$PORT/file.bin" 2>&1)
+		"http://$addr:$PORT/file.bin" 2>"$WORK/curl.err")
 	rc=$?
-	check_eq "[$addr] curl exit code ($out)" 0 "$rc"
+	check_eq "[$addr] curl exit code" 0 "$rc"
+	[ "$rc" -eq 0 ] || sed 's/^/# curl: /' "$WORK/curl.err"
 	read -r code size speed <<<"$out"
 	check_eq "[$addr] HTTP status" 200 "$code"
 	check_eq "[$addr] bytes downloaded" $((SIZE_MB << 20)) "$size"
@@ -78,4 +79,4 @@ check_ge "stats: released_packets" $((2 * (SIZE_MB << 20) / 1448)) \
 daemon_stop TERM
 check_eq "exit code after SIGTERM" 0 "$DAEMON_RC"
 
-finish
+tcp_finish
