@@ -55,6 +55,8 @@ struct h {
 	struct cmp_event last_ev;
 	int bad;
 	__u64 now;
+	int offsets_told;        /* seq_offset callbacks */
+	__u32 offset, ts_offset; /* the last one's values */
 };
 
 #define ASSERT_STR(actual, expected, name)                                 \
@@ -140,10 +142,22 @@ static void on_divergence(void *ctx, const struct cmp_event *ev)
 		ev->offset);
 }
 
+static void on_seq_offset(void *ctx, const struct colo_conn_key *key,
+			  __u32 offset, __u32 ts_offset)
+{
+	struct h *h = ctx;
+
+	(void)key;
+	h->offsets_told++;
+	h->offset = offset;
+	h->ts_offset = ts_offset;
+}
+
 static const struct cmp_ops ops = {
 	.release = on_release,
 	.drop = on_drop,
 	.divergence = on_divergence,
+	.seq_offset = on_seq_offset,
 };
 
 static bool h_init_cfg(struct h *h, __u32 max_conns, __u32 max_queue,
@@ -709,6 +723,40 @@ static void test_tcp_segmentation(void)
 	ASSERT_EQ(l.ci.seq_offset, sisn - pisn, "offset from the SYNs");
 	ASSERT_EQ(l.ci.queued[P] + l.ci.queued[S], 0, "queues empty");
 	ASSERT_EQ(stats(&h).csum_fixed, 0, "checksums were right");
+	h_fini(&h);
+}
+
+/*
+ * The offsets go to the mirror path once, when both SYNs are in and before
+ * the primary's SYN leaves: the sequence offset, and the timestamp offset
+ * from the SYNs' TSvals (0 when the primary's SYN has no timestamp).
+ */
+static void test_tcp_offsets_told(void)
+{
+	static const __u8 ts100[12] = { 1, 1, 8, 10, 0, 0, 0, 100, 0, 0, 0, 0 };
+	struct frame_spec syn = tcp4(1000, 0, F_SYN, NULL, 0);
+	struct h h;
+
+	if (!h_init(&h))
+		return;
+	syn.tcp_opts = ts100;
+	syn.tcp_opts_len = sizeof(ts100);
+	feed(&h, P, syn, "psyn");
+	ASSERT_EQ(h.offsets_told, 0, "not before the secondary's SYN");
+	feed(&h, S, tcp4s(5000, 0, F_SYN, NULL, 0), "ssyn");
+	ASSERT_EQ(h.offsets_told, 1, "told once");
+	ASSERT_EQ(h.offset, 4000, "sequence offset");
+	ASSERT_EQ(h.ts_offset, 0xdeadbeefu - 100, "timestamp offset");
+	ASSERT_STR(take(h.rel), "psyn", "then the SYN is released");
+	h_fini(&h);
+
+	if (!h_init(&h))
+		return;
+	feed(&h, P, tcp4(1000, 0, F_SYN, NULL, 0), "psyn");
+	feed(&h, S, tcp4s(900, 0, F_SYN, NULL, 0), "ssyn");
+	ASSERT_EQ(h.offsets_told, 1, "told once");
+	ASSERT_EQ(h.offset, (__u32)-100, "negative sequence offset");
+	ASSERT_EQ(h.ts_offset, 0, "no timestamp in the primary's SYN");
 	h_fini(&h);
 }
 
@@ -1625,6 +1673,7 @@ int main(int argc, char **argv)
 	RUN_SUBTEST("icmp_echo", test_icmp_echo);
 	RUN_SUBTEST("ip_other", test_ip_other);
 	RUN_SUBTEST("non_ip", test_non_ip);
+	RUN_SUBTEST("tcp_offsets_told", test_tcp_offsets_told);
 	RUN_SUBTEST("tcp_segmentation", test_tcp_segmentation);
 	RUN_SUBTEST("tcp_passive_open", test_tcp_passive_open);
 	RUN_SUBTEST("tcp_retransmissions", test_tcp_retransmissions);
