@@ -7,6 +7,8 @@
 #   make deps       install the Debian packages that are missing
 #   make check      deps, build, then unit, BPF and integration tests
 #   make demo       namespaces with a client, a primary and a secondary VM
+#   make demo-vm    the same with two QEMU guests on taps (TCG; fetches a
+#                   Debian cloud kernel once)
 #   make bench      benchmark against a plain AF_XDP forwarder
 #   make vmlinux    regenerate vmlinux.h from the running kernel's BTF
 #   make install    colo-xdp to $(PREFIX)/sbin, BPF objects to $(BPFDIR) (the
@@ -70,7 +72,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps check test test-unit test-bpf test-integ demo bench clean \
+.PHONY: all deps check test test-unit test-bpf test-integ demo demo-vm bench clean \
 	install format vmlinux
 
 all: $(OUT)/colo-xdp $(BPF_OBJS) $(TEST_BINS) $(TOOL_BINS)
@@ -129,6 +131,10 @@ test-integ: all
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)./tools/demo.sh
+
+demo-vm: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)./tools/demo-vm.sh
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all

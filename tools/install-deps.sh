@@ -9,6 +9,7 @@ pkgs=(
 	libjson-c-dev libpcap-dev pkg-config make gcc
 	iproute2 ethtool iputils-ping curl iperf3 socat tcpdump
 	python3 python3-scapy gnuplot-nox xdp-tools procps jq
+	qemu-system-x86 busybox-static cpio valgrind
 )
 
 missing=()

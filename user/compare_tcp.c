@@ -138,8 +138,12 @@ static bool tcp_learn(struct conn *k, const struct frec *f)
 		t->max_ack[r] = f->ack;
 		t->st |= TS_ACK(r);
 	}
-	/* an RST may carry any sequence number: it ends nothing */
-	if (!(f->tflags & TH_RST) &&
+	/*
+	 * An RST may carry any sequence number: it ends nothing. Nor does a
+	 * pure ACK: after a FIN its seq is FIN + 1, which is not data past
+	 * the FIN (a guest acking the client's FIN right after its own).
+	 */
+	if (!(f->tflags & TH_RST) && !is_pure_ack(f) &&
 	    (!(t->st & TS_END(r)) || seq_after(end, t->max_end[r]))) {
 		t->max_end[r] = end;
 		t->st |= TS_END(r);

@@ -372,25 +372,48 @@ static void check_oversize(struct daemon *d, __u64 now)
 	pr_warn("Dropped %llu frames longer than %u bytes from the guests (GSO/TSO output): they cannot be compared. "
 		"Make the guests segment themselves: QEMU -device virtio-net-pci,...,host_tso4=off,host_tso6=off,host_ecn=off,host_ufo=off "
 		"(libvirt: <driver><host tso4='off' tso6='off' ecn='off' ufo='off'/></driver>), or in the guest: ethtool -K eth0 tso off gso off\n",
-		(unsigned long long)(n - d->oversize_seen), COLO_MAX_FRAME_LEN);
+		(unsigned long long)(n - d->oversize_seen), d->max_frame_len);
 	d->oversize_seen = n;
 	d->oversize_warn_ns = now + 10000000000ULL;
+}
+
+/* MTU of ifname, or 0 if it cannot be read. */
+static int if_mtu(const char *ifname)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), mtu = 0;
+
+	if (fd < 0)
+		return 0;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (!ioctl(fd, SIOCGIFMTU, &ifr))
+		mtu = ifr.ifr_mtu;
+	close(fd);
+	return mtu;
+}
+
+/*
+ * The longest frame worth capturing: what a UMEM frame holds, and what
+ * --out can send (its MTU plus Ethernet and two VLAN tags). A longer one
+ * is a guest's GSO output: compared and released, --out would drop it.
+ */
+static __u32 max_frame_len(const char *out)
+{
+	int mtu = if_mtu(out);
+
+	if (mtu > 0 && (__u32)mtu + 22 < COLO_MAX_FRAME_LEN)
+		return mtu + 22;
+	return COLO_MAX_FRAME_LEN;
 }
 
 /* An MTU above what a UMEM frame holds is a configuration to fix first. */
 static void check_mtu(const char *ifname)
 {
-	struct ifreq ifr = {};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int mtu = if_mtu(ifname);
 
-	if (fd < 0)
-		return;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (!ioctl(fd, SIOCGIFMTU, &ifr) &&
-	    ifr.ifr_mtu + 22 > COLO_MAX_FRAME_LEN)
+	if (mtu + 22 > COLO_MAX_FRAME_LEN)
 		pr_warn("%s has MTU %d: frames over %u bytes cannot be compared and will be dropped\n",
-			ifname, ifr.ifr_mtu, COLO_MAX_FRAME_LEN);
-	close(fd);
+			ifname, mtu, COLO_MAX_FRAME_LEN);
 }
 
 static void handle_signals(struct daemon *d)
@@ -538,7 +561,7 @@ static int load_bpf(struct daemon *d)
 	cfg->primary_ifindex = if_nametoindex(o->primary);
 	cfg->secondary_ifindex = if_nametoindex(o->secondary);
 	cfg->flags = o->primary_fail_open ? COLO_CFG_PRIMARY_FAIL_OPEN : 0;
-	cfg->max_frame_len = COLO_MAX_FRAME_LEN;
+	cfg->max_frame_len = d->max_frame_len = max_frame_len(o->out);
 	bpf_map__set_max_entries(d->skel->maps.colo_conns, o->max_conns);
 	seq_map = bpf_object__find_map_by_name(d->skel->obj, "colo_seq");
 	if (seq_map)

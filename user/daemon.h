@@ -87,6 +87,7 @@ struct daemon {
 	struct notify *notify;     /* --notify, or NULL */
 	struct hook *hook;         /* --on-checkpoint, or NULL */
 	struct pcap_log *pcap;     /* --pcap, or NULL */
+	__u32 max_frame_len;       /* longer captured frames are oversize */
 	__u64 oversize_seen;       /* oversize frames already warned about */
 	__u64 oversize_warn_ns;    /* no new warning before this */
 	int sig_fd;

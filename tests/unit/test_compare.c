@@ -905,6 +905,32 @@ static void test_tcp_divergence(void)
 	h_fini(&h);
 }
 
+/*
+ * A guest closes, then acks the client's FIN at once: its pure ACK carries
+ * seq = FIN + 1. Seen from the primary before the secondary's FIN arrives,
+ * that is no data past a FIN (real guests did this: a false "fin differs").
+ */
+static void test_tcp_fin_then_ack(void)
+{
+	const __u32 pisn = 50, sisn = 60;
+	struct h h;
+
+	if (!h_init(&h))
+		return;
+	tcp_open(&h, pisn, sisn);
+	feed(&h, P, tcp4(pisn + 1, A0, F_ACK, stream, 100), "p1");
+	feed(&h, S, tcp4s(sisn + 1, A0, F_ACK, stream, 100), "s1");
+	take(h.rel);
+	take(h.drop);
+	feed(&h, P, tcp4(pisn + 101, A0, F_ACK | F_FIN, NULL, 0), "pfin");
+	feed(&h, P, tcp4(pisn + 102, A0 + 1, F_ACK, NULL, 0), "pack");
+	feed(&h, S, tcp4s(sisn + 101, A0, F_ACK | F_FIN, NULL, 0), "sfin");
+	feed(&h, S, tcp4s(sisn + 102, A0 + 1, F_ACK, NULL, 0), "sack");
+	ASSERT_STR(take(h.evs), "", "no divergence");
+	ASSERT_STR(take(h.rel), "pfin pack", "FIN and its ACK released in order");
+	h_fini(&h);
+}
+
 static void test_tcp_fin_one_side(void)
 {
 	const __u32 pisn = 50, sisn = 60;
@@ -1680,6 +1706,7 @@ int main(int argc, char **argv)
 	RUN_SUBTEST("tcp_out_of_order", test_tcp_out_of_order);
 	RUN_SUBTEST("tcp_divergence", test_tcp_divergence);
 	RUN_SUBTEST("tcp_fin_one_side", test_tcp_fin_one_side);
+	RUN_SUBTEST("tcp_fin_then_ack", test_tcp_fin_then_ack);
 	RUN_SUBTEST("tcp_rst", test_tcp_rst);
 	RUN_SUBTEST("tcp_wraparound", test_tcp_wraparound);
 	RUN_SUBTEST("tcp_ack_rule", test_tcp_ack_rule);
