@@ -10,6 +10,8 @@
 #   make demo-vm    the same with two QEMU guests on taps (TCG; fetches a
 #                   Debian cloud kernel once)
 #   make bench      benchmark against a plain AF_XDP forwarder
+#   make fuzz       libFuzzer targets, FUZZ_SECONDS (60) each
+#   make check SANITIZE=1 OUT=.output-asan   everything with ASan and UBSan
 #   make vmlinux    regenerate vmlinux.h from the running kernel's BTF
 #   make install    colo-xdp to $(PREFIX)/sbin, BPF objects to $(BPFDIR) (the
 #                   daemon embeds its own; these are for xdp-loader), systemd unit
@@ -125,8 +127,11 @@ test-unit: $(filter $(OUT)/tests/unit/%,$(TEST_BINS))
 test-bpf: $(filter $(OUT)/tests/bpf/%,$(TEST_BINS))
 	$(Q)set -e; for t in $^; do echo "== $$t"; $$t; done
 
+# The binaries of this build (OUT may point at a sanitizer build).
 test-integ: all
-	$(Q)./tests/integ/run.sh
+	$(Q)COLO_BIN=$(abspath $(OUT))/colo-xdp \
+		ECHO_BIN=$(abspath $(OUT))/tools/udp_echo \
+		GEN_BIN=$(abspath $(OUT))/tools/colo_gen ./tests/integ/run.sh
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -155,4 +160,7 @@ format:
 		tests/*.h tests/*/*.c tools/*.c)
 
 clean:
-	$(Q)rm -rf $(OUT)
+	$(Q)rm -rf $(OUT) .output-asan
+
+# libFuzzer targets: make fuzz [FUZZ_SECONDS=60]
+include tests/fuzz/fuzz.mk

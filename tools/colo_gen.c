@@ -239,9 +239,10 @@ struct send_stats {
 };
 
 struct frame_tmpl {
-	uint8_t data[GEN_MAX_SIZE];
-	unsigned int len;
 	uint32_t udp_base_sum; /* everything but sport, seq and stamp */
+	unsigned int len;
+	uint8_t pad[2];        /* puts the IP header (data + 14) on 4 bytes */
+	uint8_t data[GEN_MAX_SIZE];
 };
 
 static void tmpl_build(struct frame_tmpl *t, const struct send_opts *o)
