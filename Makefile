@@ -103,9 +103,14 @@ $(OUT)/tests/%: tests/%.c tests/test_util.h tests/frames.h $(LIB_OBJS) $(SKELS) 
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser -Itests $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
 
+# Test helpers are built without sanitizers even with SANITIZE=1: what is
+# checked is colo-xdp, and a sanitized udp_echo would outlive its test.
+TOOL_CFLAGS  := $(filter-out -fsanitize=% -fno-omit-frame-pointer,$(CFLAGS))
+TOOL_LDFLAGS := $(filter-out -fsanitize=%,$(LDFLAGS))
+
 $(OUT)/tools/%: tools/%.c $(SHARED_HDRS) $(SKELS) | $(OUT)/tools
 	$(call msg,TOOL,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LDLIBS) -lm -o $@
+	$(Q)$(CC) $(TOOL_CFLAGS) $(TOOL_LDFLAGS) $< $(LDLIBS) -lm -o $@
 
 # The comparator benchmark links the daemon's code, like the tests.
 $(OUT)/tools/cmp_bench: tools/cmp_bench.c tests/frames.h $(LIB_OBJS) $(SHARED_HDRS) \
