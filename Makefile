@@ -9,7 +9,8 @@
 #   make demo       namespaces with a client, a primary and a secondary VM
 #   make demo-vm    the same with two QEMU guests on taps (TCG; fetches a
 #                   Debian cloud kernel once)
-#   make bench      benchmark against a plain AF_XDP forwarder
+#   make bench      benchmark: vs a plain AF_XDP forwarder and a Linux bridge,
+#                   UDP throughput/latency, TCP, memory, profile
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS (60) each
 #   make check SANITIZE=1 OUT=.output-asan   everything with ASan and UBSan
 #   make vmlinux    regenerate vmlinux.h from the running kernel's BTF

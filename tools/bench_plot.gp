@@ -2,60 +2,62 @@
 #
 # bench_plot.gp - the plot of `make bench` (tools/bench.sh writes the data).
 #
-#   gnuplot -e "datafile='plot.dat'; outfile='results.png'; targets='baseline colo'" \
-#           tools/bench_plot.gp
+#   gnuplot -e "tputfile='tput.dat'; lightfile='lat_light.dat'; \
+#               heavyfile='lat_heavy.dat'; outfile='results.png'; \
+#               tputcols=6; latcols=9" tools/bench_plot.gp
 #
-# datafile columns: size base_mpps colo_mpps base_p50_us base_p99_us
-# colo_p50_us colo_p99_us (NaN where a target did not run). Left: released
-# Mpps flat out per frame size; right: latency at light load, median as a
-# solid bar and p99 as a lighter one, baseline next to colo-xdp.
+# tput.dat: a header of quoted series titles, then one row per frame size:
+# the size and, per series (target and flow count), the Mpps released
+# without loss (NaN where it did not run). lat_*.dat: the same layout with
+# two columns per series, p50 and p99 in microseconds. tputcolors and
+# latcolors: one colour per series, space-separated. Left: throughput
+# against frame size; middle and right: latency at light and heavy load,
+# p50 solid, p99 dashed in the same colour.
 
-if (!exists("datafile")) datafile = 'bench/plot.dat'
-if (!exists("outfile")) outfile = 'bench/results.png'
-if (!exists("targets")) targets = "baseline colo"
+if (!exists("tputfile")) tputfile = 'tput.dat'
+if (!exists("lightfile")) lightfile = 'lat_light.dat'
+if (!exists("heavyfile")) heavyfile = 'lat_heavy.dat'
+if (!exists("outfile")) outfile = 'results.png'
+if (!exists("tputcols")) tputcols = 2
+if (!exists("latcols")) latcols = 3
+# One colour per series, the same in all three panels (bench.sh picks them
+# by target: blue AF_XDP, green Linux, reds colo-xdp).
+if (!exists("tputcolors")) tputcolors = "#4e79a7 #59a14f #e15759 #f28e2b #b07aa1 #9c755f"
+if (!exists("latcolors")) latcolors = tputcolors
 
-set terminal pngcairo size 1200,500 font "sans,10"
+set terminal pngcairo size 1650,640 font "sans,10" noenhanced
 set output outfile
-set multiplot layout 1,2 title "colo-xdp vs plain AF\\_XDP forwarder (same veths, same input)"
+set multiplot layout 1,3 title \
+	"colo-xdp vs AF_XDP forwarder and Linux bridge (same veths, same input, same run)"
 
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.85 border -1
-set boxwidth 0.9
-set grid ytics
-set key top right
-set yrange [0:*]
+set grid
+set key outside below font ",9" maxrows 4
 set xlabel "frame size (bytes)"
+set xrange [0:1600]
+set xtics (64, 512, 1024, 1500)
+set style data linespoints
+set pointsize 1.2
 
-# Only what ran: a histogram with no valid point is an error.
-base = strstrt(targets, "baseline") > 0
-colo = strstrt(targets, "colo") > 0
-
-set title "throughput: released frames without loss"
+set title "throughput: released frames/s without loss"
 set ylabel "Mpps"
-if (base && colo) {
-	plot datafile using 2:xtic(1) title "baseline (xsk\\_fwd)" lc rgb "#4e79a7", \
-	     '' using 3 title "colo-xdp" lc rgb "#e15759"
-} else {
-	col = base ? 2 : 3
-	plot datafile using col:xtic(1) title (base ? "baseline (xsk\\_fwd)" : "colo-xdp") \
-	     lc rgb (base ? "#4e79a7" : "#e15759")
-}
+set yrange [0:*]
+plot for [i=2:tputcols] tputfile using 1:i title columnheader(i) \
+	lw 2 pt 7 lc rgb word(tputcolors, i - 1)
 
-set title "latency at light load (10% of the baseline's throughput)"
+# Latency spans microseconds to milliseconds: log scale.
 set logscale y
-set key top left
-set yrange [1:*]
-set ylabel "microseconds"
-if (base && colo) {
-	plot datafile using 4:xtic(1) title "baseline p50" lc rgb "#4e79a7", \
-	     '' using 5 title "baseline p99" lc rgb "#a0cbe8", \
-	     '' using 6 title "colo-xdp p50" lc rgb "#e15759", \
-	     '' using 7 title "colo-xdp p99" lc rgb "#ff9d9a"
-} else {
-	col = base ? 4 : 6
-	plot datafile using col:xtic(1) title "p50" lc rgb "#4e79a7", \
-	     '' using (column(col + 1)) title "p99" lc rgb "#a0cbe8"
+set yrange [*:*]
+set ylabel "microseconds (p50 solid, p99 dashed)"
+do for [f in "light heavy"] {
+	file = (f eq "light") ? lightfile : heavyfile
+	set title sprintf("latency at %s load (%s of the AF_XDP forwarder's throughput)", \
+		f, (f eq "light") ? "10%" : "50%")
+	if (latcols > 1) {
+		plot for [i=2:latcols:2] file using 1:i title columnheader(i) \
+			lw 2 pt 7 lc rgb word(latcolors, i / 2) dt 1, \
+		     for [i=3:latcols:2] file using 1:i title columnheader(i) \
+			lw 2 pt 6 lc rgb word(latcolors, (i - 1) / 2) dt 2
+	}
 }
 
 unset multiplot

@@ -10,8 +10,10 @@
  * every frame to both, back to back, with the same bytes: a comparator can
  * only match the two copies if they are identical, so the send timestamp in
  * the payload is taken once per frame and written into both. Frames are UDP
- * 10.77.0.2:sport -> 10.77.0.1:9, sport cycling over --flows values, with a
- * payload of magic, sequence number and CLOCK_MONOTONIC send time.
+ * 10.77.0.2:sport -> 10.77.0.1:dport, cycling over --flows port pairs (flow
+ * i: sport 10000 + i % 50000, dport 9 + i / 50000, so up to 1 000 000
+ * flows), with a payload of magic, sequence number and CLOCK_MONOTONIC send
+ * time.
  * --diverge-every K changes one payload byte of every K-th secondary copy.
  *
  * The interfaces are veths: a frame the peer cannot take is reported back
@@ -24,6 +26,9 @@
  * latency now - stamp into a log-linear histogram (bounded memory, ~3%
  * resolution), and prints one JSON object on stdout when it stops: after
  * --duration, after --idle seconds without frames, or on SIGINT/SIGTERM.
+ * With --idle-after-usr1 the idle time only counts once SIGUSR1 said the
+ * sender is done: on a busy machine a forwarder or the sink itself may stall
+ * for longer than any idle time that is short enough to be cheap.
  */
 #include <endian.h>
 #include <errno.h>
@@ -47,6 +52,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
@@ -56,7 +62,10 @@
 #define GEN_MAX_SIZE 1514
 #define GEN_MAX_BATCH 64
 #define GEN_SPORT_BASE 10000
+#define GEN_SPORTS 50000 /* source ports per destination port */
 #define GEN_DPORT 9
+#define GEN_DPORTS 20
+#define GEN_MAX_FLOWS (GEN_SPORTS * GEN_DPORTS)
 
 #define SINK_FRAME_SIZE 256 /* ring slot: header + the first ~190 bytes */
 #define SINK_BLOCK_SIZE (1 << 16)
@@ -80,12 +89,14 @@ struct gen_payload {
 #define UDP_OFF (IP_OFF + 20)
 #define PL_OFF (UDP_OFF + 8)
 
-static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t stop_flag, done_flag;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_flag = 1;
+	if (sig == SIGUSR1)
+		done_flag = 1;
+	else
+		stop_flag = 1;
 }
 
 static void install_signals(void)
@@ -94,6 +105,7 @@ static void install_signals(void)
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 }
 
 static uint64_t now_ns(void)
@@ -272,8 +284,9 @@ static void tmpl_build(struct frame_tmpl *t, const struct send_opts *o)
 	ip->daddr = o->dst_ip.s_addr;
 	ip->check = htons(csum_fold(csum_add(0, ip, 20)));
 
-	udp->source = 0; /* per frame */
-	udp->dest = htons(GEN_DPORT);
+	/* Both ports are per frame, added to the checksum by frame_fill. */
+	udp->source = 0;
+	udp->dest = 0;
 	udp->len = htons(udp_len);
 	udp->check = 0;
 	memcpy(f + PL_OFF, &pl, sizeof(pl));
@@ -291,20 +304,25 @@ static void tmpl_build(struct frame_tmpl *t, const struct send_opts *o)
 				   f + UDP_OFF, udp_len);
 }
 
-/* Writes sport, seq, stamp and the UDP checksum into a copy of the template. */
-static void frame_fill(uint8_t *f, const struct frame_tmpl *t, uint16_t sport,
+/*
+ * Writes the ports of flow, seq, stamp and the UDP checksum into a copy of
+ * the template.
+ */
+static void frame_fill(uint8_t *f, const struct frame_tmpl *t, uint32_t flow,
 		       uint64_t seq, uint64_t stamp)
 {
 	struct gen_payload *pl = (struct gen_payload *)(f + PL_OFF);
-	uint8_t sp[2] = { sport >> 8, sport & 0xff };
+	uint16_t sport = GEN_SPORT_BASE + flow % GEN_SPORTS;
+	uint16_t dport = GEN_DPORT + flow / GEN_SPORTS;
+	uint8_t sp[4] = { sport >> 8, sport & 0xff, dport >> 8, dport & 0xff };
 	uint64_t nseq = htobe64(seq), nstamp = htobe64(stamp);
 	uint32_t sum = t->udp_base_sum;
 	uint16_t check;
 
-	memcpy(f + UDP_OFF, sp, 2);
+	memcpy(f + UDP_OFF, sp, 4);
 	memcpy(&pl->seq, &nseq, 8);
 	memcpy(&pl->stamp_ns, &nstamp, 8);
-	sum = csum_add(sum, sp, 2);
+	sum = csum_add(sum, sp, 4);
 	sum = csum_add(sum, &nseq, 8);
 	sum = csum_add(sum, &nstamp, 8);
 	check = csum_fold(sum);
@@ -375,12 +393,13 @@ static void send_usage(void)
 {
 	fprintf(stderr,
 		"Usage: colo_gen send --pri-dev IF [--pri-ns NS] [--sec-dev IF [--sec-ns NS]]\n"
-		"         [--size BYTES(64)] [--flows N(1)] [--rate PPS(0: flat out)]\n"
+		"         [--size BYTES(64)] [--flows N(1, at most %d)]\n"
+		"         [--rate PPS(0: flat out)]\n"
 		"         [--duration SEC(5)] [--count N] [--batch N(32)]\n"
 		"         [--diverge-every K] [--src-mac MAC] [--dst-mac MAC]\n"
 		"         [--src-ip A(10.77.0.2)] [--dst-ip A(10.77.0.1)]\n"
 		"Sizes are Ethernet frame lengths without FCS (%d..%d).\n",
-		GEN_MIN_SIZE, GEN_MAX_SIZE);
+		GEN_MAX_FLOWS, GEN_MIN_SIZE, GEN_MAX_SIZE);
 }
 
 static int do_send(int argc, char **argv)
@@ -418,6 +437,7 @@ static int do_send(int argc, char **argv)
 	int fds[2] = { -1, -1 }, opt, nsides, i;
 	uint8_t dev_mac[ETH_ALEN] = {};
 	unsigned int n, k, done;
+	struct rusage ru;
 	double secs;
 
 	inet_aton("10.77.0.2", &o.src_ip);
@@ -463,7 +483,7 @@ static int do_send(int argc, char **argv)
 		}
 	}
 	if (!o.pri_dev || o.size < GEN_MIN_SIZE || o.size > GEN_MAX_SIZE ||
-	    !o.flows || o.flows > 65536 - GEN_SPORT_BASE || !o.batch ||
+	    !o.flows || o.flows > GEN_MAX_FLOWS || !o.batch ||
 	    o.batch > GEN_MAX_BATCH) {
 		send_usage();
 		return 2;
@@ -540,8 +560,7 @@ static int do_send(int argc, char **argv)
 		for (k = 0; k < n; k++) {
 			uint64_t s = seq + k;
 
-			frame_fill(bufs[k], &t, GEN_SPORT_BASE + s % o.flows,
-				   s, now_ns());
+			frame_fill(bufs[k], &t, s % o.flows, s, now_ns());
 		}
 		done = send_all(fds[0], msgs, n, end + 1000000000ULL,
 				&st.retries[0]);
@@ -569,15 +588,26 @@ static int do_send(int argc, char **argv)
 		seq += n;
 	}
 	secs = (double)(now_ns() - start) / 1e9;
+	/*
+	 * The process's CPU time: well below secs at a rate missed means
+	 * another process had the CPU, and the miss says nothing about the
+	 * target. (Whether the veths' softirq work in our syscalls counts
+	 * depends on the kernel's IRQ time accounting.)
+	 */
+	getrusage(RUSAGE_SELF, &ru);
 
 	printf("{\"mode\":\"send\",\"size\":%u,\"flows\":%u,\"rate\":%.0f,"
-	       "\"duration_s\":%.6f,\"frames\":%" PRIu64 ",\"pps\":%.1f,"
+	       "\"duration_s\":%.6f,\"cpu_s\":%.6f,\"frames\":%" PRIu64
+	       ",\"pps\":%.1f,"
 	       "\"primary\":{\"sent\":%" PRIu64 ",\"retries\":%" PRIu64
 	       ",\"unsent\":%" PRIu64 "},"
 	       "\"secondary\":{\"sent\":%" PRIu64 ",\"retries\":%" PRIu64
 	       ",\"unsent\":%" PRIu64 "},"
 	       "\"diverged\":%" PRIu64 ",\"late_batches\":%" PRIu64 "}\n",
-	       o.size, o.flows, o.rate, secs, seq,
+	       o.size, o.flows, o.rate, secs,
+	       ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+		       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
+	       seq,
 	       secs > 0 ? (double)st.sent[0] / secs : 0.0, st.sent[0],
 	       st.retries[0], st.unsent[0], st.sent[1], st.retries[1],
 	       st.unsent[1], st.diverged, st.late_batches);
@@ -660,7 +690,7 @@ struct sink_state {
 	uint64_t frames, bytes, other, dups, reordered, late;
 	uint64_t min_seq, max_seq, unique;
 	uint64_t first_ns, last_ns;
-	uint64_t *flow_next; /* per source port: next expected seq + 1 */
+	uint64_t *flow_next; /* per flow (port pair): next expected seq + 1 */
 	uint8_t *seen;       /* bitmap of the last SINK_DUP_WINDOW seqs */
 	uint64_t seen_top;   /* bitmap covers (seen_top - WINDOW, seen_top] */
 	struct hist lat;
@@ -688,6 +718,7 @@ static void sink_frame(struct sink_state *s, const uint8_t *f,
 	uint64_t seq, stamp;
 	uint16_t sport, dport;
 	unsigned int ihl;
+	uint32_t flow;
 
 	if (caplen < GEN_MIN_SIZE || f[12] != (ETH_P_IP >> 8) ||
 	    f[13] != (ETH_P_IP & 0xff) || ip->version != 4 ||
@@ -698,10 +729,12 @@ static void sink_frame(struct sink_state *s, const uint8_t *f,
 		goto other;
 	memcpy(&dport, f + UDP_OFF + 2, 2);
 	memcpy(&pl, f + PL_OFF, sizeof(pl));
-	if (ntohs(dport) != GEN_DPORT || ntohl(pl.magic) != GEN_MAGIC)
+	dport = ntohs(dport);
+	if (dport < GEN_DPORT || dport >= GEN_DPORT + GEN_DPORTS ||
+	    ntohl(pl.magic) != GEN_MAGIC)
 		goto other;
 	memcpy(&sport, f + UDP_OFF, 2);
-	sport = ntohs(sport);
+	flow = (uint32_t)(dport - GEN_DPORT) << 16 | ntohs(sport);
 	seq = be64toh(pl.seq);
 	stamp = be64toh(pl.stamp_ns);
 
@@ -732,10 +765,10 @@ static void sink_frame(struct sink_state *s, const uint8_t *f,
 	if (seq > s->max_seq)
 		s->max_seq = seq;
 	/* Order is only promised within a flow. */
-	if (seq + 1 < s->flow_next[sport])
+	if (seq + 1 < s->flow_next[flow])
 		s->reordered++;
 	else
-		s->flow_next[sport] = seq + 1;
+		s->flow_next[flow] = seq + 1;
 	return;
 other:
 	s->other++;
@@ -745,7 +778,7 @@ static void sink_usage(void)
 {
 	fprintf(stderr,
 		"Usage: colo_gen sink --dev IF [--ns NS] [--duration SEC(0: until signal)]\n"
-		"         [--idle SEC(0: off)] [--ring FRAMES(16384)]\n");
+		"         [--idle SEC(0: off)] [--idle-after-usr1] [--ring FRAMES(16384)]\n");
 }
 
 static int do_sink(int argc, char **argv)
@@ -755,12 +788,15 @@ static int do_sink(int argc, char **argv)
 		{ "ns", required_argument, NULL, 'n' },
 		{ "duration", required_argument, NULL, 't' },
 		{ "idle", required_argument, NULL, 'i' },
+		{ "idle-after-usr1", no_argument, NULL, 'u' },
 		{ "ring", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	const char *dev = NULL, *ns = NULL;
 	double duration = 0, idle = 0;
+	bool after_usr1 = false;
+	uint64_t idle_from, done_ns = 0;
 	unsigned int ring_frames = 16384, slot = 0, i;
 	struct tpacket_req req = {};
 	struct tpacket_stats kst = {};
@@ -778,6 +814,7 @@ static int do_sink(int argc, char **argv)
 		case 'n': ns = optarg; break;
 		case 't': duration = parse_double(optarg, "duration"); break;
 		case 'i': idle = parse_double(optarg, "idle"); break;
+		case 'u': after_usr1 = true; break;
 		case 'r': ring_frames = parse_double(optarg, "ring"); break;
 		default:
 			sink_usage();
@@ -794,7 +831,7 @@ static int do_sink(int argc, char **argv)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return 1;
-	s->flow_next = calloc(65536, sizeof(*s->flow_next));
+	s->flow_next = calloc((size_t)GEN_DPORTS << 16, sizeof(*s->flow_next));
 	s->seen = calloc(SINK_DUP_WINDOW / 8, 1);
 	if (!s->flow_next || !s->seen)
 		return 1;
@@ -845,8 +882,11 @@ static int do_sink(int argc, char **argv)
 			t = now_ns();
 			if (duration > 0 && t - start >= duration * 1e9)
 				break;
-			if (idle > 0 && s->frames &&
-			    t - s->last_ns >= idle * 1e9)
+			if (after_usr1 && done_flag && !done_ns)
+				done_ns = t;
+			idle_from = s->last_ns > done_ns ? s->last_ns : done_ns;
+			if (idle > 0 && (after_usr1 ? done_ns : s->frames) &&
+			    t - idle_from >= idle * 1e9)
 				break;
 			poll(&pfd, 1, 50);
 			continue;
