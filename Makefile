@@ -99,7 +99,7 @@ $(OUT)/colo-xdp: $(USER_OBJS) $(BPF_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(LDFLAGS) $(USER_OBJS) $(LDLIBS) -o $@
 
-$(OUT)/tests/%: tests/%.c tests/test_util.h tests/frames.h $(LIB_OBJS) $(SKELS) \
+$(OUT)/tests/%: tests/%.c tests/test_util.h tests/frames.h tests/bpf_counters.h $(LIB_OBJS) $(SKELS) \
 		$(USER_HDRS) $(SHARED_HDRS) | $(OUT)/tests/unit $(OUT)/tests/bpf
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser -Itests $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@

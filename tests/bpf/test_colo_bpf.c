@@ -26,6 +26,7 @@
 
 #include "test_util.h"
 #include "frames.h"
+#include "bpf_counters.h"
 #include "colo_parse.h"
 #include "colo.skel.h"
 
@@ -38,66 +39,9 @@ static int ncpus;
 static struct colo *skel_open;   /* fail-open, out_ifindex = lo */
 static struct colo *skel_closed; /* fail-closed, no out_ifindex */
 
-struct counters {
-	struct colo_datarec c[COLO_CNT__MAX];
-};
-
 static int read_counters(struct colo *skel, struct counters *out)
 {
-	struct colo_datarec *vals;
-	int fd = bpf_map__fd(skel->maps.colo_stats);
-	__u32 i;
-	int cpu, err = 0;
-
-	vals = calloc(ncpus, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	memset(out, 0, sizeof(*out));
-	for (i = 0; i < COLO_CNT__MAX; i++) {
-		if (bpf_map_lookup_elem(fd, &i, vals)) {
-			err = -errno;
-			break;
-		}
-		for (cpu = 0; cpu < ncpus; cpu++) {
-			out->c[i].packets += vals[cpu].packets;
-			out->c[i].bytes += vals[cpu].bytes;
-		}
-	}
-	free(vals);
-	return err;
-}
-
-/* expected counter deltas; every counter not listed must not move */
-struct delta {
-	int idx;
-	__u64 packets;
-	__u64 bytes;
-};
-
-static void check_deltas(const struct counters *before,
-			 const struct counters *after,
-			 const struct delta *exp, int nexp, const char *name)
-{
-	int i, j;
-
-	for (i = 0; i < COLO_CNT__MAX; i++) {
-		__u64 dp = after->c[i].packets - before->c[i].packets;
-		__u64 db = after->c[i].bytes - before->c[i].bytes;
-		__u64 ep = 0, eb = 0;
-
-		for (j = 0; j < nexp; j++) {
-			if (exp[j].idx == i) {
-				ep = exp[j].packets;
-				eb = exp[j].bytes;
-			}
-		}
-		if (dp != ep || db != eb)
-			__FAIL("%s: counter %d moved by %llu/%llu, expected "
-			       "%llu/%llu",
-			       name, i, (unsigned long long)dp,
-			       (unsigned long long)db, (unsigned long long)ep,
-			       (unsigned long long)eb);
-	}
+	return counters_read(bpf_map__fd(skel->maps.colo_stats), out);
 }
 
 struct xdp_run {
