@@ -343,19 +343,13 @@ static void check_umem(struct daemon *d)
 	}
 }
 
-/* Sum over CPUs of one BPF counter's packets (0 if unreadable). */
+/* Packets of one BPF counter (0 if unreadable). */
 static __u64 bpf_counter(struct daemon *d, __u32 key)
 {
-	struct colo_datarec vals[256];
-	int i, ncpus = libbpf_num_possible_cpus();
-	__u64 sum = 0;
+	struct colo_datarec sum;
 
-	if (ncpus <= 0 || ncpus > 256 ||
-	    bpf_map_lookup_elem(bpf_map__fd(d->skel->maps.colo_stats), &key, vals))
-		return 0;
-	for (i = 0; i < ncpus; i++)
-		sum += vals[i].packets;
-	return sum;
+	daemon_bpf_counter(d, key, &sum);
+	return sum.packets;
 }
 
 /*

@@ -97,6 +97,9 @@ struct daemon {
 
 int daemon_run(const struct run_opts *o);
 
+/* One BPF counter summed over CPUs (daemon_stats.c); 0/-errno. */
+int daemon_bpf_counter(struct daemon *d, __u32 key, struct colo_datarec *sum);
+
 /* The JSON answer to the "stats" control request (daemon_stats.c). */
 struct json_object *daemon_stats_json(struct daemon *d);
 /* The answer to "conns" (daemon_conns.c); NULL with a message in err. */

@@ -5,6 +5,7 @@
  * comparator's and the daemon's own. Field names are an interface
  * (tests and operators' scripts read them): add, don't rename.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,30 +35,36 @@ static const char *const parse_err_names[COLO_PARSE__MAX] = {
 	[COLO_PARSE_ERR_IP_VERSION] = "ip_version",
 };
 
-/* Sums the per-CPU records of the colo_stats array. */
-static void read_bpf_counters(struct daemon *d, struct colo_datarec *out)
+int daemon_bpf_counter(struct daemon *d, __u32 key, struct colo_datarec *sum)
 {
-	int ncpus = libbpf_num_possible_cpus();
+	int ncpus = libbpf_num_possible_cpus(), cpu, err = 0;
 	struct colo_datarec *vals;
-	__u32 key;
-	int cpu;
 
-	memset(out, 0, sizeof(*out) * COLO_CNT__MAX);
+	memset(sum, 0, sizeof(*sum));
 	if (ncpus <= 0)
-		return;
+		return -EINVAL;
 	vals = calloc(ncpus, sizeof(*vals));
 	if (!vals)
-		return;
-	for (key = 0; key < COLO_CNT__MAX; key++) {
-		if (bpf_map_lookup_elem(bpf_map__fd(d->skel->maps.colo_stats),
-					&key, vals))
-			continue;
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(d->skel->maps.colo_stats), &key, vals)) {
+		err = -errno;
+	} else {
 		for (cpu = 0; cpu < ncpus; cpu++) {
-			out[key].packets += vals[cpu].packets;
-			out[key].bytes += vals[cpu].bytes;
+			sum->packets += vals[cpu].packets;
+			sum->bytes += vals[cpu].bytes;
 		}
 	}
 	free(vals);
+	return err;
+}
+
+/* Every counter of the colo_stats array (0 where unreadable). */
+static void read_bpf_counters(struct daemon *d, struct colo_datarec *out)
+{
+	__u32 key;
+
+	for (key = 0; key < COLO_CNT__MAX; key++)
+		daemon_bpf_counter(d, key, &out[key]);
 }
 
 static void add_u64(struct json_object *o, const char *k, __u64 v)
