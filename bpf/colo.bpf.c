@@ -82,7 +82,7 @@ static __always_inline void count(__u32 idx, __u64 bytes)
 }
 
 static __always_inline void conn_account(const struct colo_conn_key *key,
-					 __u32 role, __u64 bytes)
+					 __u32 role, __u64 bytes, __u64 now)
 {
 	struct colo_conn_stats *st, zero = {};
 
@@ -105,13 +105,13 @@ static __always_inline void conn_account(const struct colo_conn_key *key,
 		__sync_fetch_and_add(&st->sec_packets, 1);
 		__sync_fetch_and_add(&st->sec_bytes, bytes);
 	}
-	st->last_seen_ns = bpf_ktime_get_ns();
+	st->last_seen_ns = now;
 }
 
 /* Puts the parse result in front of the frame for the daemon. */
 static __always_inline void put_meta(struct xdp_md *ctx,
 				     const struct colo_pkt *pkt, __u32 role,
-				     __u64 bytes)
+				     __u64 bytes, __u64 now)
 {
 	struct colo_meta *meta;
 	void *data;
@@ -129,6 +129,7 @@ static __always_inline void put_meta(struct xdp_md *ctx,
 		return;
 	}
 	colo_meta_from_pkt(pkt, role, meta);
+	meta->rx_ns = now;
 }
 
 /*
@@ -164,6 +165,7 @@ static __always_inline int capture(struct xdp_md *ctx, __u32 role)
 	struct colo_cursor cur = {};
 	struct colo_pkt pkt = {};
 	int action, err;
+	__u64 now;
 
 	count(primary ? COLO_CNT_PRI_RX : COLO_CNT_SEC_RX, bytes);
 
@@ -195,8 +197,9 @@ static __always_inline int capture(struct xdp_md *ctx, __u32 role)
 		goto out;
 	}
 
-	conn_account(&pkt.key, role, bytes);
-	put_meta(ctx, &pkt, role, bytes);
+	now = bpf_ktime_get_ns();
+	conn_account(&pkt.key, role, bytes, now);
+	put_meta(ctx, &pkt, role, bytes, now);
 
 	/* the fallback action is taken when the queue has no socket */
 	if (primary)

@@ -786,6 +786,7 @@ static __always_inline void colo_meta_from_pkt(const struct colo_pkt *pkt,
 	m->flags = pkt->flags;
 	m->pad[0] = 0;
 	m->pad[1] = 0;
+	m->rx_ns = 0; /* the XDP program stamps it */
 }
 
 /* L4 header length range of a protocol; -1 if we never parse its header. */

@@ -123,6 +123,7 @@ struct colo_meta {
 	__u8 l4proto;
 	__u8 flags; /* COLO_PF_* */
 	__u8 pad[2];
+	__u64 rx_ns; /* bpf_ktime_get_ns() in XDP: CLOCK_MONOTONIC, for latency */
 };
 
 /* Per-CPU counters of the BPF programs, index of the colo_stats array. */

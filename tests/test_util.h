@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 struct test_state {
 	const char *subtest;
@@ -139,6 +140,15 @@ static inline int test__summary(const char *suite)
 	printf("%s: %d passed, %d failed\n", suite, test_env.passed,
 	       test_env.failed);
 	return test_env.failed ? 1 : 0;
+}
+
+/* CLOCK_MONOTONIC in ns: what bpf_ktime_get_ns() reads too. */
+static inline uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 #endif /* COLO_TEST_UTIL_H */

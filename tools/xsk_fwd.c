@@ -282,14 +282,17 @@ static void run(bool busy)
 		if (tx_ring_pending(o))
 			kick_tx(o);
 		/*
-		 * Sleep only when nothing is in flight, as the daemon does:
-		 * frames in flight complete when the receiver frees their
-		 * skbs, which raises no event to wait for.
+		 * Spin only while the TX ring holds frames the kernel has not
+		 * taken, as the daemon does. Taken but not completed frames
+		 * complete when the receiver frees their skbs (maybe in a
+		 * softirq deferred to this CPU's ksoftirqd, which spinning
+		 * would starve); that raises no event, so the sleep is short
+		 * while some are out.
 		 */
-		if (work || busy || o->outstanding)
+		if (work || busy || tx_ring_pending(o))
 			continue;
 		pri->idle_polls++;
-		poll(pfd, 2, 100);
+		poll(pfd, 2, o->outstanding ? 1 : 100);
 	}
 }
 

@@ -93,9 +93,9 @@ static void on_sigint(int sig)
 
 static void print_header(void)
 {
-	printf("%10s %10s %11s %8s %7s %8s %8s %6s %9s %8s\n", "pri rx/s",
+	printf("%10s %10s %11s %8s %7s %8s %8s %6s %9s %8s %10s\n", "pri rx/s",
 	       "sec rx/s", "released/s", "held", "conns", "miscmp", "timeouts",
-	       "ckpt", "dropped", "drop/s");
+	       "ckpt", "dropped", "drop/s", "p99 us");
 }
 
 /* One line of rates over the daemon-measured period between two snapshots. */
@@ -104,13 +104,15 @@ static void print_rates(struct json_object *prev, struct json_object *cur)
 	double dt = (jnum(cur, "uptime_ms") - jnum(prev, "uptime_ms")) / 1000.0;
 
 #define RATE(path) (dt > 0 ? (jnum(cur, path) - jnum(prev, path)) / dt : 0)
-	printf("%'10.0f %'10.0f %'11.0f %'8.0f %'7.0f %'8.0f %'8.0f %'6.0f %'9.0f %'8.0f\n",
+	/* p99 us: latency added to released frames over the last full second */
+	printf("%'10.0f %'10.0f %'11.0f %'8.0f %'7.0f %'8.0f %'8.0f %'6.0f %'9.0f %'8.0f %'10.1f\n",
 	       RATE("primary.rx_packets"), RATE("secondary.rx_packets"),
 	       RATE("released_packets"),
 	       jnum(cur, "primary.held") + jnum(cur, "secondary.held"),
 	       jnum(cur, "connections"), jnum(cur, "miscompares"),
 	       jnum(cur, "timeouts"), jnum(cur, "checkpoint_requests"),
-	       jnum(cur, "dropped_packets"), RATE("dropped_packets"));
+	       jnum(cur, "dropped_packets"), RATE("dropped_packets"),
+	       jnum(cur, "release_latency_ns.last_second.p99") / 1000.0);
 #undef RATE
 	fflush(stdout);
 }

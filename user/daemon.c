@@ -51,6 +51,8 @@
 #define IDLE_POLL_MS 50
 /* Busy iterations between two looks at the control socket and signals. */
 #define CTL_CHECK_EVERY 64
+/* Longest sleep while transmitted frames are not completed yet. */
+#define TX_REAP_MS 1
 
 __u64 now_ns(void)
 {
@@ -264,6 +266,20 @@ static const struct cmp_ops cmp_callbacks = {
 
 /* --- data path ----------------------------------------------------------- */
 
+/*
+ * When the frame reached the XDP program, from its metadata; the time it was
+ * read (now) without metadata or with a time that cannot be right.
+ */
+static __u64 arrival_ns(const struct colo_meta *m, __u64 now)
+{
+	__u64 t;
+
+	if (!m || m->magic != COLO_META_MAGIC)
+		return now;
+	memcpy(&t, &m->rx_ns, sizeof(t));
+	return t <= now && now - t < 60000000000ULL ? t : now;
+}
+
 static void handle_frame(struct daemon *d, enum colo_role role, __u64 addr,
 			 __u32 len, __u64 now)
 {
@@ -288,6 +304,9 @@ static void handle_frame(struct daemon *d, enum colo_role role, __u64 addr,
 			return;
 		}
 	}
+	if (role == COLO_ROLE_PRIMARY)
+		release_lat_arrived(&d->rel_lat, addr,
+				    arrival_ns(have_meta ? m : NULL, now));
 	/* A recycled frame must never show this metadata again. */
 	if (have_meta)
 		m->magic = 0;
@@ -316,16 +335,35 @@ static int rx_port(struct daemon *d, struct xsk_port *p, __u64 now)
 	return n;
 }
 
+static void on_sent(void *ctx, __u64 addr)
+{
+	struct daemon *d = ctx;
+
+	/* One clock read per batch of completions. */
+	if (!d->tx_done_ns)
+		d->tx_done_ns = now_ns();
+	release_lat_sent(&d->rel_lat, addr, d->tx_done_ns);
+}
+
+/* Frees what the kernel sent, noting when it was sent (about now). */
+static void tx_completions(struct daemon *d)
+{
+	d->tx_done_ns = 0;
+	port_drain_completions(&d->umem, &d->out, on_sent, d);
+}
+
 static void tx_flush(struct daemon *d)
 {
 	struct tx_backlog *b = &d->backlog;
 
-	port_drain_completions(&d->umem, &d->out);
+	tx_completions(d);
 	while (b->count && !port_tx(&d->out, b->addr[b->head], b->len[b->head])) {
 		b->head = (b->head + 1) % b->cap;
 		b->count--;
 	}
 	port_kick_tx(&d->out);
+	/* Copy mode sends within the kick: account for it right away. */
+	tx_completions(d);
 }
 
 /*
@@ -435,10 +473,11 @@ static void handle_signals(struct daemon *d)
 static void wait_events(struct daemon *d, int timeout_ms)
 {
 	struct pollfd pfds[1 + 1 + CTL_MAX_CLIENTS + 1 + 2 * COLO_MAX_QUEUES];
-	int n = 0, i;
+	int n = 0, nctl, i;
 
 	pfds[n++] = (struct pollfd){ .fd = d->sig_fd, .events = POLLIN };
-	n += ctl_server_pollfds(&d->ctl, pfds + n, 1 + CTL_MAX_CLIENTS);
+	nctl = ctl_server_pollfds(&d->ctl, pfds + n, 1 + CTL_MAX_CLIENTS);
+	n += nctl;
 	if (d->notify)
 		n += notify_pollfd(d->notify, &pfds[n]);
 	if (timeout_ms)
@@ -449,7 +488,12 @@ static void wait_events(struct daemon *d, int timeout_ms)
 	if (poll(pfds, n, timeout_ms) > 0) {
 		if (pfds[0].revents)
 			handle_signals(d);
-		ctl_server_process(&d->ctl);
+		/* Most wake-ups are frames: no accept() for those. */
+		for (i = 1; i <= nctl; i++)
+			if (pfds[i].revents) {
+				ctl_server_process(&d->ctl);
+				break;
+			}
 	}
 	/* Cheap without work to do; reconnects and reaping are timer-driven. */
 	if (d->notify)
@@ -475,15 +519,26 @@ static void run_loop(struct daemon *d)
 			port_refill(&d->umem, &d->rx_ports[i]);
 		if (now >= next_tick) {
 			cmp_tick(d->cmp, now);
+			release_lat_tick(&d->rel_lat, now);
 			check_umem(d);
 			check_oversize(d, now);
 			next_tick = now + scan_ns;
 		}
-		if (!work && !d->backlog.count && !d->out.outstanding_tx) {
+		/*
+		 * Spin only while frames wait to be handed to the kernel.
+		 * Frames it took but has not completed (copy mode: the
+		 * receiver still holds the skb, maybe in a softirq deferred to
+		 * ksoftirqd on this very CPU) need no more kicks: spinning for
+		 * them would keep that softirq off the CPU. Their completions
+		 * are reaped at the next wake-up, at the latest within
+		 * TX_REAP_MS so that their frames return to the pool.
+		 */
+		if (!work && !d->backlog.count && !port_tx_pending(&d->out)) {
 			__u64 left = next_tick > now ? next_tick - now : 0;
 			int ms = left / 1000000ULL + 1;
+			int cap = d->out.outstanding_tx ? TX_REAP_MS : IDLE_POLL_MS;
 
-			wait_events(d, ms < IDLE_POLL_MS ? ms : IDLE_POLL_MS);
+			wait_events(d, ms < cap ? ms : cap);
 		} else if (++iter % CTL_CHECK_EVERY == 0) {
 			wait_events(d, 0);
 		}
@@ -722,6 +777,9 @@ static int create_comparator(struct daemon *d)
 	d->backlog.len = calloc(d->backlog.cap, sizeof(*d->backlog.len));
 	if (!d->backlog.addr || !d->backlog.len)
 		return -ENOMEM;
+	if (release_lat_init(&d->rel_lat, d->umem.nr_frames,
+			     d->umem.frame_size, now_ns()))
+		return -ENOMEM;
 	d->cmp = cmp_new(&cfg, &cmp_callbacks, d);
 	if (!d->cmp) {
 		pr_warn("Failed to create the comparator: %s\n", strerror(errno));
@@ -735,6 +793,7 @@ static void destroy_comparator(struct daemon *d)
 	if (d->cmp)
 		cmp_free(d->cmp); /* drops what is held: nothing unchecked leaves */
 	d->cmp = NULL;
+	release_lat_free(&d->rel_lat);
 	free(d->backlog.addr);
 	free(d->backlog.len);
 	d->backlog.addr = NULL;

@@ -12,6 +12,7 @@
 #include "attach.h"
 #include "compare.h"
 #include "ctl.h"
+#include "release_lat.h"
 #include "xsk.h"
 
 struct run_opts {
@@ -77,6 +78,8 @@ struct daemon {
 	struct xsk_port out;
 	struct comparator *cmp;
 	struct tx_backlog backlog;
+	struct release_lat rel_lat; /* arrival to transmission of released frames */
+	__u64 tx_done_ns;           /* when the completions being drained were seen */
 	struct ckpt_state ckpt;
 	struct daemon_counters cnt;
 	struct ctl_server ctl;

@@ -132,6 +132,57 @@ static struct json_object *ports_json(struct daemon *d, enum port_kind kind)
 	return o;
 }
 
+/*
+ * count, mean and percentiles of a latency histogram, in nanoseconds; with
+ * buckets, its non-empty buckets as [value, count] pairs too, so that a
+ * reader can take the difference of two snapshots (the benchmark does).
+ */
+static struct json_object *hist_json(const struct lat_hist *h, bool buckets)
+{
+	static const struct { const char *key; double pct; } pcts[] = {
+		{ "p50", 50 }, { "p90", 90 }, { "p99", 99 }, { "p999", 99.9 },
+	};
+	struct json_object *o = json_object_new_object();
+	size_t i;
+
+	add_u64(o, "count", h->n);
+	add_u64(o, "mean", h->n ? h->sum / h->n : 0);
+	for (i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++)
+		add_u64(o, pcts[i].key, lat_hist_pct(h, pcts[i].pct));
+	add_u64(o, "max", h->max);
+	if (buckets) {
+		struct json_object *b = json_object_new_array();
+		unsigned int idx;
+
+		for (idx = 0; idx < LAT_HIST_BUCKETS; idx++) {
+			struct json_object *pair;
+
+			if (!h->b[idx])
+				continue;
+			pair = json_object_new_array();
+			json_object_array_add(pair, json_object_new_uint64(lat_hist_value(idx)));
+			json_object_array_add(pair, json_object_new_uint64(h->b[idx]));
+			json_object_array_add(b, pair);
+		}
+		json_object_object_add(o, "buckets", b);
+	}
+	return o;
+}
+
+/*
+ * Arrival of a primary frame in XDP to its transmission on out: what
+ * colo-xdp adds to the guest's output, waiting for the secondary included.
+ */
+static struct json_object *release_latency_json(const struct release_lat *r)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "last_second",
+			       hist_json(release_lat_last(r), false));
+	json_object_object_add(o, "total", hist_json(&r->total, true));
+	return o;
+}
+
 static struct json_object *side_json(struct daemon *d, enum colo_role role,
 				     const struct colo_datarec *bc,
 				     const struct cmp_stats *cs)
@@ -179,6 +230,8 @@ struct json_object *daemon_stats_json(struct daemon *d)
 	add_u64(o, "released_bytes", cs.released_bytes);
 	add_u64(o, "passed_non_ip", cs.passed_non_ip);
 	add_u64(o, "csum_fixed", cs.csum_fixed);
+	json_object_object_add(o, "release_latency_ns",
+			       release_latency_json(&d->rel_lat));
 
 	/*
 	 * dropped_packets: frames thrown away for a reason other than being

@@ -154,11 +154,16 @@ void port_refill(struct umem_area *u, struct xsk_port *p)
 	/* The kernel holds what is on the ring; keep the rest for holding. */
 	in_ring = p->fq.size - xsk_prod_nb_free(&p->fq, p->fq.size);
 	n = in_ring < cap ? cap - in_ring : 0;
+	/*
+	 * Top up in batches: every submit moves the ring's producer cache
+	 * line to the CPU that receives, once per frame if done per frame.
+	 */
+	if (n < COLO_FILL_BATCH && n < (cap + 1) / 2)
+		return;
 	if (n > u->nr_free)
 		n = u->nr_free;
 	if (!n) {
-		if (!u->nr_free && in_ring < cap)
-			p->st.fill_fail_polls++;
+		p->st.fill_fail_polls++;
 		return;
 	}
 	if (xsk_ring_prod__reserve(&p->fq, n, &idx) != n)
@@ -169,15 +174,21 @@ void port_refill(struct umem_area *u, struct xsk_port *p)
 	xsk_ring_prod__submit(&p->fq, n);
 }
 
-void port_drain_completions(struct umem_area *u, struct xsk_port *p)
+void port_drain_completions(struct umem_area *u, struct xsk_port *p,
+			    void (*sent)(void *ctx, __u64 addr), void *ctx)
 {
 	__u32 n, i, idx = 0;
 
 	if (!p->outstanding_tx)
 		return;
 	n = xsk_ring_cons__peek(&p->cq, COLO_RING_SIZE, &idx);
-	for (i = 0; i < n; i++)
-		umem_free_frame(u, *xsk_ring_cons__comp_addr(&p->cq, idx++));
+	for (i = 0; i < n; i++) {
+		__u64 addr = *xsk_ring_cons__comp_addr(&p->cq, idx++);
+
+		if (sent)
+			sent(ctx, addr);
+		umem_free_frame(u, addr);
+	}
 	xsk_ring_cons__release(&p->cq, n);
 	p->outstanding_tx -= n;
 	p->st.tx_packets += n;
@@ -198,6 +209,13 @@ int port_tx(struct xsk_port *p, __u64 addr, __u32 len)
 	p->outstanding_tx++;
 	p->st.tx_bytes += len;
 	return 0;
+}
+
+__u32 port_tx_pending(struct xsk_port *p)
+{
+	if (!p->outstanding_tx)
+		return 0;
+	return p->tx.size - xsk_prod_nb_free(&p->tx, p->tx.size);
 }
 
 void port_kick_tx(struct xsk_port *p)

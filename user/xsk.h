@@ -25,6 +25,7 @@
 #define COLO_RING_SIZE 2048 /* RX, TX, fill and completion rings */
 #endif
 #define COLO_RX_BATCH 64
+#define COLO_FILL_BATCH 32 /* fill rings are topped up this many frames at a time */
 
 enum port_kind {
 	PORT_PRIMARY = 0, /* same values as enum colo_role */
@@ -97,12 +98,21 @@ int port_open(struct umem_area *u, struct xsk_port *p, bool copy_mode,
 	      int xskmap_fd);
 void port_close(struct umem_area *u, struct xsk_port *p);
 
-/* Gives free frames to the fill ring, up to its fill_cap. */
+/*
+ * Gives free frames to the fill ring, up to its fill_cap, once at least
+ * COLO_FILL_BATCH (or half the cap) are missing.
+ */
 void port_refill(struct umem_area *u, struct xsk_port *p);
-/* Returns completed TX frames to the pool. */
-void port_drain_completions(struct umem_area *u, struct xsk_port *p);
+/*
+ * Returns completed TX frames to the pool, telling sent(ctx, addr) first
+ * if it is not NULL.
+ */
+void port_drain_completions(struct umem_area *u, struct xsk_port *p,
+			    void (*sent)(void *ctx, __u64 addr), void *ctx);
 /* Posts one frame on the TX ring; -ENOBUFS if the ring is full. */
 int port_tx(struct xsk_port *p, __u64 addr, __u32 len);
+/* Frames on the TX ring the kernel has not taken yet. */
+__u32 port_tx_pending(struct xsk_port *p);
 /* Makes the kernel send what is on the TX ring (copy mode: 32 per call). */
 void port_kick_tx(struct xsk_port *p);
 /* Asks the kernel for RX work if the fill ring wants a wakeup. */

@@ -304,6 +304,7 @@ static void run_role(struct colo *skel, const struct bpf_case *tc,
 	struct counters before, after;
 	struct colo_meta exp_meta, meta;
 	struct delta d[3];
+	__u64 t0, t1;
 	struct colo_pkt p;
 	struct xdp_run r;
 	int nd = 0, ret;
@@ -318,8 +319,10 @@ static void run_role(struct colo *skel, const struct bpf_case *tc,
 	if (!ASSERT_OK(read_counters(skel, &before), name))
 		return;
 
+	t0 = mono_ns();
 	if (!ASSERT_OK(run_xdp(prog, frame, len, &r), name))
 		return;
+	t1 = mono_ns();
 
 	ASSERT_OK(read_counters(skel, &after), name);
 	ASSERT_EQ(r.retval, ret == COLO_PARSE_OK ? expect_action : XDP_DROP,
@@ -352,6 +355,9 @@ static void run_role(struct colo *skel, const struct bpf_case *tc,
 	ASSERT_EQ(meta.flags, p.flags, name);
 	ASSERT_EQ(meta.l4_off, p.l4_off, name);
 	ASSERT_EQ(meta.payload_off, p.payload_off, name);
+	/* arrival time for the latency stats: the kernel's CLOCK_MONOTONIC */
+	ASSERT_TRUE(meta.rx_ns >= t0 && meta.rx_ns <= t1, name);
+	exp_meta.rx_ns = meta.rx_ns;
 	ASSERT_MEMEQ(&meta, &exp_meta, sizeof(meta), name);
 	ASSERT_MEMEQ(r.out + sizeof(meta), frame, len, name);
 

@@ -67,6 +67,13 @@ check_eq "stats: timeouts" 0 "$tmo"
 check_ge "stats: connections" 1 "$conns"
 check_eq "stats: nothing held (primary)" 0 "$held_p"
 check_eq "stats: nothing held (secondary)" 0 "$held_s"
+# Every released frame has its latency, from XDP to its transmission: a
+# sane one (a LAN echo through colo-xdp takes well under a second).
+read -r lat_n lat_p50 lat_max <<<"$(sget release_latency_ns.total.count \
+	release_latency_ns.total.p50 release_latency_ns.total.max | tr '\n' ' ')"
+check_eq "stats: a latency for every released frame" "$released" "$lat_n"
+check "stats: latency p50 above 0, at most max" [ "$lat_p50" -gt 0 -a "$lat_p50" -le "$lat_max" ]
+check "stats: latency max below 1 s ($lat_max ns)" [ "$lat_max" -lt 1000000000 ]
 
 # The human-readable form exists too.
 check "colo-xdp stats (text, one line) answers" eval 'colo stats --name "$COLO_NAME" --count 1 >"$WORK/stats.txt"'

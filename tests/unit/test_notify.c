@@ -60,14 +60,6 @@ struct t {
 	char dir[64];
 };
 
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /* --- the peer -------------------------------------------------------------- */
 
 static int peer_listen(struct peer *p)
