@@ -118,6 +118,13 @@ require_colo()
 	[ -x "$COLO_BIN" ] || skip "no $COLO_BIN (run make)"
 }
 
+# colo_sanitized: the daemon under test is an ASan build (make SANITIZE=1),
+# which keeps freed memory in quarantine: RSS checks need more room.
+colo_sanitized()
+{
+	ldd "$COLO_BIN" 2>/dev/null | grep -q libasan
+}
+
 setup()
 {
 	require_env

@@ -23,6 +23,9 @@
 MAX_CONNS=1000
 FLOOD=100000
 RSS_SLACK_KB=2048
+# An ASan build keeps freed memory (stats answers' JSON, for one) in
+# quarantine for a while.
+colo_sanitized && RSS_SLACK_KB=32768
 GEN_BIN=${GEN_BIN:-$ROOT/.output/tools/colo_gen}
 CRAFT=$ROOT/tools/craft_frames.py
 
