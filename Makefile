@@ -109,6 +109,9 @@ $(OUT)/tests/%: tests/%.c tests/test_util.h tests/frames.h tests/bpf_counters.h 
 TOOL_CFLAGS  := $(filter-out -fsanitize=% -fno-omit-frame-pointer,$(CFLAGS))
 TOOL_LDFLAGS := $(filter-out -fsanitize=%,$(LDFLAGS))
 
+# colo_gen sends both VMs' copies of a burst in one io_uring submission.
+$(OUT)/tools/colo_gen: LDLIBS += -luring
+
 $(OUT)/tools/%: tools/%.c $(SHARED_HDRS) $(SKELS) | $(OUT)/tools
 	$(call msg,TOOL,$@)
 	$(Q)$(CC) $(TOOL_CFLAGS) $(TOOL_LDFLAGS) $< $(LDLIBS) -lm -o $@

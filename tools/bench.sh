@@ -53,6 +53,8 @@
 #   COLO_BENCH_PROBES=N      probes per search, reruns counted (5 / 4)
 #   COLO_BENCH_PRECISION=F   bisection stops at this gap (0.03 / 0.06)
 #   COLO_BENCH_LAT_DURATION=S  seconds per latency run (1 / 1)
+#   COLO_BENCH_LAT_REPS=N    latency runs per target, load and run (2 / 3):
+#                            one p99 is one stall of a vCPU more or less
 #   COLO_BENCH_LOSS_MAX=F    loss a passing probe may have (0.001)
 #   COLO_BENCH_TCP_SECS=S    iperf3 -t (5 / 3); 0: no TCP
 #   COLO_BENCH_TCP_RATE=R    iperf3 -b for both targets (1000M); the bridge
@@ -66,6 +68,11 @@
 #                            (the forwarder's: the client's receive path
 #                            runs there anyway, so waking the sink is local)
 #   COLO_BENCH_BURST=N       frames per generator wake-up in rate mode (4)
+#   COLO_BENCH_GEN_ORDER=O   how the generator orders the two VMs' copies:
+#                            interleave (frame by frame, one io_uring
+#                            submission per burst), burst (the primary's
+#                            burst, then the secondary's), alternate (as
+#                            burst, the secondary first every other batch)
 #   COLO_BENCH_SINK_NAP_US=US  the sink's nap between ring scans (200)
 #   COLO_BENCH_KEEP=1        keep the per-run logs (path printed at the end)
 #   COLO_BENCH_BIN=DIR       where colo-xdp and tools/ are (.output): a
@@ -93,6 +100,7 @@ if [ "$SHORT" = 1 ]; then
 	PROBES=${COLO_BENCH_PROBES:-4}
 	PRECISION=${COLO_BENCH_PRECISION:-0.06}
 	LAT_S=${COLO_BENCH_LAT_DURATION:-1}
+	LAT_REPS=${COLO_BENCH_LAT_REPS:-3}
 	TCP_SECS=${COLO_BENCH_TCP_SECS:-3}
 else
 	SIZES=${COLO_BENCH_SIZES:-64 512 1500}
@@ -102,6 +110,7 @@ else
 	PROBES=${COLO_BENCH_PROBES:-5}
 	PRECISION=${COLO_BENCH_PRECISION:-0.03}
 	LAT_S=${COLO_BENCH_LAT_DURATION:-1}
+	LAT_REPS=${COLO_BENCH_LAT_REPS:-2}
 	TCP_SECS=${COLO_BENCH_TCP_SECS:-5}
 fi
 MAX_FLOWS=$(tr ' ' '\n' <<<"$FLOWS" | sort -n | tail -1)
@@ -135,6 +144,18 @@ SINK_NAP_US=${COLO_BENCH_SINK_NAP_US:-200}
 # (to each VM): one wake-up and two sendmmsg() a frame load the generator's
 # CPU, which also runs both VMs' XDP programs, more than the frames do.
 BURST=${COLO_BENCH_BURST:-4}
+# Twins in lock-step emit each frame at about the same time; one sender
+# comes closest by sending the copies frame by frame. Burst by burst, the
+# secondary's copies are late by the primary's burst, and colo-xdp, which
+# waits for both, pays that on every frame while a forwarder does not.
+GEN_ORDER=${COLO_BENCH_GEN_ORDER:-interleave}
+case "$GEN_ORDER" in
+interleave) GEN_ORDER_ARGS=(--interleave) ;;
+burst) GEN_ORDER_ARGS=(--lead primary) ;;
+alternate) GEN_ORDER_ARGS=(--lead alternate) ;;
+*) echo "bench: COLO_BENCH_GEN_ORDER must be interleave, burst or alternate" >&2
+	exit 2 ;;
+esac
 # Frames go to a MAC the client does not own: its packet socket (the sink)
 # sees them, its IP stack drops them at once (PACKET_OTHERHOST) instead of
 # answering each with an ICMP port unreachable on the forwarder's CPU.
@@ -347,7 +368,7 @@ probe()
 	taskset -c "$GEN_CPU" "$GEN" send --pri-ns "$NS_PRIMARY" \
 		--pri-dev "$VM_IF" --sec-ns "$NS_SECONDARY" --sec-dev "$VM_IF" \
 		--dst-mac "$SINK_DST_MAC" --size "$size" --flows "$flows" \
-		--rate "$rate" --burst "$BURST" --duration "$dur" \
+		--rate "$rate" --burst "$BURST" --duration "$dur" "${GEN_ORDER_ARGS[@]}" \
 		>"$dir/gen.out" 2>"$dir/gen.err"
 	rc=$?
 	if [ "$rc" -ne 0 ]; then
@@ -492,7 +513,7 @@ warm_up()
 	taskset -c "$GEN_CPU" "$GEN" send --pri-ns "$NS_PRIMARY" \
 		--pri-dev "$VM_IF" --sec-ns "$NS_SECONDARY" --sec-dev "$VM_IF" \
 		--dst-mac "$SINK_DST_MAC" --size "$size" --flows "$flows" \
-		--rate "$rate" --count "$count" --duration 20 \
+		--rate "$rate" --count "$count" --duration 20 "${GEN_ORDER_ARGS[@]}" \
 		>"$dir/warmup.out" 2>"$dir/warmup.err" ||
 		die "colo_gen send (warm-up) failed: $(tail -3 "$dir/warmup.err")"
 	sleep 0.2
@@ -672,7 +693,7 @@ lat_flows_of()
 # run (measured first; the flat-out release rate if it does not run), stop.
 run_size()
 {
-	local size=$1 run=$2 target flows genmax=0 flat=0 fr
+	local size=$1 run=$2 target flows genmax=0 flat=0 fr rep
 	local all tflows lflows
 	SIZE_NOW=$size
 	for target in $TARGETS; do
@@ -708,9 +729,12 @@ run_size()
 			fi
 			if [[ " $lflows " == *" $flows "* ]]; then
 				[ "${AFXDP_RATE:-0}" -gt 0 ] || AFXDP_RATE=$flat
-				for fr in $LOADS; do
-					latency "$target" "$size" "$flows" \
-						"$run" "${fr%%:*}" "${fr#*:}"
+				for ((rep = 0; rep < LAT_REPS; rep++)); do
+					for fr in $LOADS; do
+						latency "$target" "$size" \
+							"$flows" "$run" \
+							"${fr%%:*}" "${fr#*:}"
+					done
 				done
 			fi
 			fwd_stop
@@ -831,7 +855,7 @@ mem_run()
 	taskset -c "$GEN_CPU" "$GEN" send --pri-ns "$NS_PRIMARY" \
 		--pri-dev "$VM_IF" --sec-ns "$NS_SECONDARY" --sec-dev "$VM_IF" \
 		--dst-mac "$SINK_DST_MAC" --size 64 --flows "$flows" \
-		--rate "$rate" --count "$count" --duration 30 \
+		--rate "$rate" --count "$count" --duration 30 "${GEN_ORDER_ARGS[@]}" \
 		>"$dir/gen.out" 2>"$dir/gen.err" ||
 		die "colo_gen send failed: $(tail -3 "$dir/gen.err")"
 	sleep 0.3
@@ -955,10 +979,11 @@ report()
 		B_SIZES="$SIZES" B_FLOWS="$FLOWS" B_BASE_FLOWS="$BASE_FLOWS" \
 		B_LAT_SIZES="$LAT_SIZES" B_LAT_FLOWS="$LAT_FLOWS" B_RUNS="$RUNS" \
 		B_PROBE_S="$PROBE_S" B_PROBES="$PROBES" B_PRECISION="$PRECISION" \
-		B_LAT_S="$LAT_S" B_LOSS_MAX="$LOSS_MAX" B_TCP_SECS="$TCP_SECS" \
+		B_LAT_S="$LAT_S" B_LAT_REPS="$LAT_REPS" B_LOSS_MAX="$LOSS_MAX" B_TCP_SECS="$TCP_SECS" \
 		B_TCP_RATE="$TCP_RATE" B_CONNS="$COLO_DEFAULT_CONNS" \
 		B_BIG_CONNS="$COLO_BIG_CONNS" B_LOADS="$LOADS" \
-		B_CPUS="$GEN_CPU $FWD_CPU $SINK_CPU" \
+		B_CPUS="$GEN_CPU $FWD_CPU $SINK_CPU" B_GEN_ORDER="$GEN_ORDER" \
+		B_BURST="$BURST" B_SINK_NAP_US="$SINK_NAP_US" \
 		B_LOADAVG="$LOAD_BEFORE $LOAD_AFTER" \
 		B_ELAPSED=$(($(date +%s) - START_S)) \
 		"$PY" - "$RECORDS" "$RESULTS" "$WORK" "$WORK/profile.txt" \
@@ -984,6 +1009,7 @@ settings = {
     "latency_flows": lat_flows, "runs": int(E["B_RUNS"]),
     "probe_s": float(E["B_PROBE_S"]), "probes_max": int(E["B_PROBES"]),
     "precision": float(E["B_PRECISION"]), "latency_s": float(E["B_LAT_S"]),
+    "latency_reps": int(E["B_LAT_REPS"]),
     "loss_max": float(E["B_LOSS_MAX"]), "tcp_secs": int(E["B_TCP_SECS"]),
     "tcp_rate": E["B_TCP_RATE"],
     "loads": {n: f for n, f in loads},
@@ -991,6 +1017,8 @@ settings = {
                        "more_than_%d_flows" % (int(E["B_CONNS"]) * 9 // 10):
                        int(E["B_BIG_CONNS"])},
     "cpus": {"generator": cpus[0], "forwarder": cpus[1], "sink": cpus[2]},
+    "generator": {"order": E["B_GEN_ORDER"], "burst": int(E["B_BURST"])},
+    "sink_nap_us": int(E["B_SINK_NAP_US"]),
     "loadavg": dict(zip(("before", "after"),
                         map(float, E["B_LOADAVG"].split()))),
     "elapsed_s": int(E["B_ELAPSED"]),
@@ -1088,7 +1116,7 @@ def lat(target, size, flows, load):
         return None, rs
     L = lambda k: med([r["sink"]["latency_ns"][k] for r in rs])
     return {"target": target, "size": size, "flows": flows, "load": load,
-            "runs": len(rs), "offered_pps": med([r["rate"] for r in rs]),
+            "probes": len(rs), "offered_pps": med([r["rate"] for r in rs]),
             "released_pps": med([r["sink"]["pps"] for r in rs]),
             "lost": med([r["lost"] for r in rs]),
             "miscompares": med([r["fwd"].get("miscompares")
@@ -1121,14 +1149,13 @@ for s in sizes:
             bp, brs = lat("afxdp", s, lat_flows[0], ln)
             if not cp or not bp:
                 continue
-            bd = runs_of(brs)
+            # Medians of all runs and repetitions of each, subtracted:
+            # the two targets' runs are minutes apart, so pairing them
+            # by run would pair nothing in particular.
             e = {"size": s, "flows": f, "load": ln,
                  "offered_pps": cp["offered_pps"]}
             for k in ("p50", "p99"):
-                diffs = [r["sink"]["latency_ns"][k] -
-                         bd[r["run"]]["sink"]["latency_ns"][k]
-                         for r in crs if r["run"] in bd]
-                e["added_%s_ns" % k] = med(diffs)
+                e["added_%s_ns" % k] = cp[k + "_ns"] - bp[k + "_ns"]
                 e["ratio_" + k] = (cp[k + "_ns"] / bp[k + "_ns"]
                                    if bp[k + "_ns"] else None)
             lp, _ = lat("linux", s, lat_flows[0], ln)
@@ -1270,7 +1297,8 @@ for e in ratios:
         e.get("vs_afxdp_flows", e.get("vs_linux_flows", "-"))))
 if added:
     print()
-    print("latency added by colo-xdp (colo-xdp minus AF_XDP forwarder)")
+    print("latency added by colo-xdp (colo-xdp minus AF_XDP forwarder,"
+          " medians of their probes)")
     print("%6s %7s %6s %10s %11s %11s %9s %9s" % (
         "size", "flows", "load", "rate pps", "added p50", "added p99",
         "x p50", "x p99"))
@@ -1334,7 +1362,9 @@ for s in sizes:
                  med([r["sink"]["pps"] for r in fs]) / 1e6))
 if latency:
     print()
-    print("latency (us): p50 / p99 / p99.9")
+    print("latency (us): p50 / p99 / p99.9, each the median of %d probes"
+          " (%d run(s) x %d)" % (latency[0]["probes"], st["runs"],
+                                 st["latency_reps"]))
     print("%6s %7s %6s %10s %-13s %22s" % ("size", "flows", "load",
                                             "rate pps", "target",
                                             "p50 / p99 / p99.9"))

@@ -61,6 +61,8 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 
+#include <liburing.h>
+
 #include "lat_hist.h"
 
 #define GEN_MAGIC 0xC01064E7U
@@ -405,21 +407,52 @@ static void frame_diverge(uint8_t *f, unsigned int len)
 	memcpy(f + UDP_OFF + 6, &check, 2);
 }
 
+/*
+ * One burst as each VM gets it (msgs[0] the primary's, msgs[1] the
+ * secondary's): the secondary's copy of a frame is the primary's buffer, or
+ * for a planted divergence a changed copy of it in changed[]. Interleaved
+ * sending has both copies in flight in one io_uring_enter(), so a copy
+ * cannot be changed in place.
+ */
+struct gen_batch {
+	uint8_t bufs[GEN_MAX_BATCH][GEN_MAX_SIZE];
+	uint8_t changed[GEN_MAX_BATCH][GEN_MAX_SIZE];
+	struct iovec iov[2][GEN_MAX_BATCH];
+	struct mmsghdr msgs[2][GEN_MAX_BATCH];
+};
+
+static void batch_init(struct gen_batch *b, const struct frame_tmpl *t)
+{
+	unsigned int k, side;
+
+	memset(b->msgs, 0, sizeof(b->msgs));
+	for (k = 0; k < GEN_MAX_BATCH; k++) {
+		memcpy(b->bufs[k], t->data, t->len);
+		for (side = 0; side < 2; side++) {
+			b->iov[side][k].iov_base = b->bufs[k];
+			b->iov[side][k].iov_len = t->len;
+			b->msgs[side][k].msg_hdr.msg_iov = &b->iov[side][k];
+			b->msgs[side][k].msg_hdr.msg_iovlen = 1;
+		}
+	}
+}
+
 /* Makes every diverge_every-th secondary copy of the batch differ. */
 static void plant_divergences(const struct send_opts *o,
-			      const struct frame_tmpl *t,
-			      uint8_t bufs[][GEN_MAX_SIZE], bool *div,
+			      const struct frame_tmpl *t, struct gen_batch *b,
 			      uint64_t seq, unsigned int n, uint64_t *diverged)
 {
 	unsigned int k;
 
 	for (k = 0; k < n; k++) {
-		div[k] = o->diverge_every &&
-			 (seq + k) % o->diverge_every == o->diverge_every - 1;
-		if (div[k]) {
-			frame_diverge(bufs[k], t->len);
-			(*diverged)++;
-		}
+		b->iov[1][k].iov_base = b->bufs[k];
+		if (!o->diverge_every ||
+		    (seq + k) % o->diverge_every != o->diverge_every - 1)
+			continue;
+		memcpy(b->changed[k], b->bufs[k], t->len);
+		frame_diverge(b->changed[k], t->len);
+		b->iov[1][k].iov_base = b->changed[k];
+		(*diverged)++;
 	}
 }
 
@@ -447,6 +480,137 @@ static unsigned int send_all(int fd, struct mmsghdr *m, unsigned int n,
 		sched_yield();
 	}
 	return off;
+}
+
+/*
+ * Interleaved sending: frame by frame, each VM's copy right after the
+ * other's, as twins in lock-step emit them. Sending a whole burst to one VM
+ * and then to the other makes the second VM's copies late by the burst's
+ * sending time, and a comparator, which must wait for both, pays that on
+ * every frame. One io_uring_enter() issues the burst's 2n sendmsg() in
+ * order; without io_uring (disabled by sysctl or seccomp) each copy takes a
+ * syscall of its own. A copy the device refused is sent again on its own.
+ */
+struct pair_sender {
+	struct io_uring ring;
+	bool have_ring;
+};
+
+static void pair_sender_init(struct pair_sender *ps)
+{
+	int err = io_uring_queue_init(2 * GEN_MAX_BATCH, &ps->ring, 0);
+
+	ps->have_ring = !err;
+	if (err)
+		fprintf(stderr, "io_uring: %s: interleaving with one syscall per copy\n",
+			strerror(-err));
+}
+
+static void pair_sender_exit(struct pair_sender *ps)
+{
+	if (ps->have_ring)
+		io_uring_queue_exit(&ps->ring);
+}
+
+/* Issues both copies of n frames in one submission; marks what failed. */
+static void pairs_submit(struct pair_sender *ps, const int fds[2],
+			 struct gen_batch *b, unsigned int n,
+			 const struct send_opts *o, uint64_t seq,
+			 bool failed[2][GEN_MAX_BATCH])
+{
+	struct io_uring_cqe *cqe;
+	unsigned int k, j, queued = 0;
+	int r;
+
+	for (k = 0; k < n; k++)
+		for (j = 0; j < 2; j++) {
+			int side = lead_order(o, seq, j);
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&ps->ring);
+
+			/* The ring holds two full batches: never NULL. */
+			io_uring_prep_sendmsg(sqe, fds[side],
+					      &b->msgs[side][k].msg_hdr, 0);
+			io_uring_sqe_set_data64(sqe, side * GEN_MAX_BATCH + k);
+			queued++;
+		}
+	r = io_uring_submit(&ps->ring);
+	if (r < 0) {
+		fprintf(stderr, "io_uring_submit: %s\n", strerror(-r));
+		return; /* all still marked failed: sent one by one */
+	}
+	while (queued) {
+		__u64 id;
+
+		r = io_uring_wait_cqe(&ps->ring, &cqe);
+		if (r == -EINTR)
+			continue;
+		if (r < 0) {
+			fprintf(stderr, "io_uring_wait_cqe: %s\n", strerror(-r));
+			exit(1); /* buffers may still be in flight */
+		}
+		id = io_uring_cqe_get_data64(cqe);
+		if (cqe->res >= 0 && id < 2 * GEN_MAX_BATCH)
+			failed[id / GEN_MAX_BATCH][id % GEN_MAX_BATCH] = false;
+		io_uring_cqe_seen(&ps->ring, cqe);
+		queued--;
+	}
+}
+
+static void send_interleaved(struct pair_sender *ps, const int fds[2],
+			     struct gen_batch *b, unsigned int n,
+			     const struct send_opts *o, uint64_t seq,
+			     uint64_t deadline, struct send_stats *st)
+{
+	bool failed[2][GEN_MAX_BATCH];
+	unsigned int k, j, done;
+
+	for (k = 0; k < n; k++)
+		failed[0][k] = failed[1][k] = true;
+	if (ps->have_ring)
+		pairs_submit(ps, fds, b, n, o, seq, failed);
+	for (k = 0; k < n; k++)
+		for (j = 0; j < 2; j++) {
+			int side = lead_order(o, seq, j);
+
+			if (!failed[side][k]) {
+				st->sent[side]++;
+				continue;
+			}
+			if (ps->have_ring)
+				st->retries[side]++;
+			done = send_all(fds[side], &b->msgs[side][k], 1,
+					deadline, &st->retries[side]);
+			st->sent[side] += done;
+			st->unsent[side] += 1 - done;
+		}
+}
+
+/* Stamps n frames from seq on and sends them to one or both VMs. */
+static void send_burst(const struct send_opts *o, const struct frame_tmpl *t,
+		       struct gen_batch *b, struct pair_sender *ps,
+		       const int fds[2], int nsides, uint64_t seq,
+		       unsigned int n, uint64_t deadline, struct send_stats *st)
+{
+	unsigned int k, j, done;
+
+	for (k = 0; k < n; k++)
+		frame_fill(b->bufs[k], t, (seq + k) % o->flows, seq + k,
+			   now_ns());
+	if (nsides == 2)
+		plant_divergences(o, t, b, seq, n, &st->diverged);
+	if (nsides == 2 && o->interleave) {
+		send_interleaved(ps, fds, b, n, o, seq, deadline, st);
+		return;
+	}
+	/* The whole burst to one VM, then the same bytes to the other. */
+	for (j = 0; j < (unsigned int)nsides; j++) {
+		int side = nsides == 2 ? lead_order(o, seq, j) : 0;
+
+		done = send_all(fds[side], b->msgs[side], n, deadline,
+				&st->retries[side]);
+		st->sent[side] += done;
+		st->unsent[side] += n - done;
+	}
 }
 
 static void sleep_until(uint64_t t)
@@ -500,16 +664,14 @@ static int do_send(int argc, char **argv)
 		.size = 64, .flows = 1, .batch = 32, .duration = 5, .burst = 1,
 		.dst_mac = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
 	};
-	static uint8_t bufs[GEN_MAX_BATCH][GEN_MAX_SIZE];
-	struct mmsghdr msgs[GEN_MAX_BATCH];
-	struct iovec iov[GEN_MAX_BATCH];
-	bool div[GEN_MAX_BATCH];
+	static struct gen_batch b;
+	struct pair_sender ps = {};
 	struct send_stats st = {};
 	struct frame_tmpl t;
 	uint64_t seq = 0, start, end, t_now, elapsed;
 	int fds[2] = { -1, -1 }, opt, nsides, i;
 	uint8_t dev_mac[ETH_ALEN] = {};
-	unsigned int n, k, j, done, off, chunk;
+	unsigned int n, off, chunk;
 	struct rusage ru;
 	double secs;
 
@@ -604,15 +766,9 @@ static int do_send(int argc, char **argv)
 		memcpy(o.src_mac, dev_mac, ETH_ALEN);
 	tmpl_build(&t, &o);
 
-	for (k = 0; k < o.batch; k++) {
-		memcpy(bufs[k], t.data, t.len);
-		iov[k].iov_base = bufs[k];
-		iov[k].iov_len = t.len;
-		memset(&msgs[k], 0, sizeof(msgs[k]));
-		msgs[k].msg_hdr.msg_iov = &iov[k];
-		msgs[k].msg_hdr.msg_iovlen = 1;
-		div[k] = false;
-	}
+	batch_init(&b, &t);
+	if (o.interleave && nsides == 2)
+		pair_sender_init(&ps);
 	/* Sleeps of a few microseconds must not stretch to 50. */
 	prctl(PR_SET_TIMERSLACK, 1UL);
 	install_signals();
@@ -650,38 +806,18 @@ static int do_send(int argc, char **argv)
 		if (o.count && o.count - seq < n)
 			n = o.count - seq;
 
-		for (k = 0; k < n; k++) {
-			uint64_t s = seq + k;
-
-			frame_fill(bufs[k], &t, s % o.flows, s, now_ns());
-		}
 		/*
-		 * Interleaved: frame by frame, each VM's copy right after the
-		 * other's, as twins in lock-step emit them (two syscalls a
-		 * frame); otherwise the whole burst to one VM, then the other.
+		 * Stamped right before they leave: a generator catching up
+		 * sends a whole batch, and frames stamped at its start would
+		 * carry the sending time of those before them into every
+		 * target's latency.
 		 */
-		chunk = o.interleave ? 1 : n;
+		chunk = o.rate > 0 ? o.burst : n;
 		for (off = 0; off < n; off += chunk) {
 			unsigned int c = n - off < chunk ? n - off : chunk;
 
-			for (j = 0; j < (unsigned int)nsides; j++) {
-				int side = nsides == 2 ? lead_order(&o, seq, j) : 0;
-
-				if (side == 1)
-					plant_divergences(&o, &t, bufs + off,
-							  div + off, seq + off,
-							  c, &st.diverged);
-				done = send_all(fds[side], msgs + off, c,
-						end + 1000000000ULL,
-						&st.retries[side]);
-				st.sent[side] += done;
-				st.unsent[side] += c - done;
-				/* frame_fill set the checksum; restore the byte. */
-				if (side == 1)
-					for (k = off; k < off + c; k++)
-						if (div[k])
-							bufs[k][t.len - 1] ^= 0x5a;
-			}
+			send_burst(&o, &t, &b, &ps, fds, nsides, seq + off, c,
+				   end + 1000000000ULL, &st);
 		}
 		seq += n;
 	}
@@ -701,14 +837,18 @@ static int do_send(int argc, char **argv)
 	       ",\"unsent\":%" PRIu64 "},"
 	       "\"secondary\":{\"sent\":%" PRIu64 ",\"retries\":%" PRIu64
 	       ",\"unsent\":%" PRIu64 "},"
-	       "\"diverged\":%" PRIu64 ",\"late_batches\":%" PRIu64 "}\n",
+	       "\"diverged\":%" PRIu64 ",\"late_batches\":%" PRIu64
+	       ",\"order\":\"%s\"}\n",
 	       o.size, o.flows, o.rate, secs,
 	       ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
 		       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
 	       seq,
 	       secs > 0 ? (double)st.sent[0] / secs : 0.0, st.sent[0],
 	       st.retries[0], st.unsent[0], st.sent[1], st.retries[1],
-	       st.unsent[1], st.diverged, st.late_batches);
+	       st.unsent[1], st.diverged, st.late_batches,
+	       nsides < 2 ? "one-vm" : !o.interleave ? "by-burst" :
+	       ps.have_ring ? "interleaved" : "interleaved-syscalls");
+	pair_sender_exit(&ps);
 	close(fds[0]);
 	if (fds[1] >= 0)
 		close(fds[1]);

@@ -6,7 +6,7 @@ set -euo pipefail
 
 pkgs=(
 	clang llvm libbpf-dev libxdp-dev bpftool libelf-dev zlib1g-dev
-	libjson-c-dev libpcap-dev pkg-config make gcc
+	libjson-c-dev libpcap-dev liburing-dev pkg-config make gcc
 	iproute2 ethtool iputils-ping curl iperf3 socat tcpdump
 	python3 python3-scapy gnuplot-nox xdp-tools procps jq
 	qemu-system-x86 busybox-static cpio valgrind
