@@ -57,8 +57,8 @@
 #                            one p99 is one stall of a vCPU more or less
 #   COLO_BENCH_LOSS_MAX=F    loss a passing probe may have (0.001)
 #   COLO_BENCH_TCP_SECS=S    iperf3 -t (5 / 3); 0: no TCP
-#   COLO_BENCH_TCP_RATE=R    iperf3 -b for both targets (1000M); the bridge
-#                            also runs once without -b
+#   COLO_BENCH_TCP_RATE=R    iperf3 -b for both targets (max: no -b); with
+#                            a rate, the bridge also runs once without -b
 #   COLO_BENCH_MEM_FLOWS="..."  flow counts of the memory runs (1000 100000)
 #   COLO_BENCH_PROFILE=0     skip tools/profile.sh
 #   COLO_BENCH_XDP_MODE=M    native|skb, for colo-xdp and xsk_fwd (native)
@@ -126,7 +126,7 @@ else
 	LAT_SIZES=${COLO_BENCH_LAT_SIZES:-$(tr ' ' '\n' <<<"$SIZES" |
 		sed -n '1p;$p' | sort -nu | tr '\n' ' ')}
 fi
-TCP_RATE=${COLO_BENCH_TCP_RATE:-1000M}
+TCP_RATE=${COLO_BENCH_TCP_RATE:-max}
 MEM_FLOWS=${COLO_BENCH_MEM_FLOWS:-1000 100000}
 PROFILE=${COLO_BENCH_PROFILE:-1}
 XDP_MODE=${COLO_BENCH_XDP_MODE:-native}
@@ -946,7 +946,8 @@ main()
 				has_target "$target" && tcp_run "$target" "$run"
 			done
 			# What the bridge does unlimited, once.
-			[ "$run" != 1 ] || ! has_target linux ||
+			[ "$run" != 1 ] || [ "$TCP_RATE" = max ] ||
+				! has_target linux ||
 				tcp_run linux "$run" max
 		fi
 	done
@@ -1167,6 +1168,8 @@ for s in sizes:
 # ---- TCP ----
 tcp = {}
 for t in ("colo", "linux", "linux_max"):
+    if t == "linux_max" and E["B_TCP_RATE"] == "max":
+        continue  # the bridge's runs are unlimited already
     if t == "linux_max":
         rs = sel(type="tcp", target="linux", rate="max")
     else:
@@ -1309,8 +1312,9 @@ if added:
             fx(e["ratio_p50"]), fx(e["ratio_p99"])))
 if tcp.get("ratio") is not None:
     print()
-    print("TCP (iperf3 client -> VMs, -b %s, %d s): colo-xdp / Linux bridge "
-          "= %.2f" % (tcp["rate"], st["tcp_secs"], tcp["ratio"]))
+    print("TCP (iperf3 client -> VMs, %s, %d s): colo-xdp / Linux bridge "
+          "= %.2f" % ("no -b" if tcp["rate"] == "max" else "-b " + tcp["rate"],
+                      st["tcp_secs"], tcp["ratio"]))
 print()
 print("targets of the issue:")
 for k, g in goal.items():
@@ -1388,7 +1392,8 @@ if tcp.get("colo") or tcp.get("linux"):
         if t in tcp:
             x = tcp[t]
             print("  %-27s %8.0f  %s%s" % (
-                (NAMES[t] + " -b " + tcp["rate"]) if t != "linux_max"
+                (NAMES[t] + (", no -b" if tcp["rate"] == "max" else
+                             " -b " + tcp["rate"])) if t != "linux_max"
                 else "Linux bridge, no -b", x["mbps"], x["all_mbps"],
                 "  miscompares %s, checkpoints %s (iperf3's control "
                 "connection)" % (x["miscompares"], x["checkpoints_done"])

@@ -195,12 +195,17 @@ static void q_unlink(struct comparator *c, struct conn *k, __u32 fi)
 void cmp__release(struct comparator *c, struct conn *k, __u32 fi)
 {
 	struct frec *f = &c->fr[fi];
+	bool clamped;
 
 	q_unlink(c, k, fi);
+	clamped = k->kind == CK_TCP && tcp_clamp_window(c, k, f);
+	if (clamped)
+		c->st.windows_clamped++;
+	/* A clamped window changes the sum: that is not a checksum to fix. */
 	if (f->l3 != COLO_L3_NONE && (f->pflags & COLO_PF_HAS_L4) &&
 	    !(f->pflags & COLO_PF_FRAGMENT) &&
 	    csum_fix_l4(fr_data(c, f), f->l3, f->l4proto, f->l3_off,
-			f->l4_off, f->l3_end) > 0)
+			f->l4_off, f->l3_end) > 0 && !clamped)
 		c->st.csum_fixed++;
 	if (k->kind == CK_TCP && (f->fl & FR_TCP) &&
 	    (f->tflags & (TH_FIN | TH_RST)))

@@ -117,6 +117,7 @@ struct cmp_stats {
 	__u64 conns_expired;
 	__u64 flushes;
 	__u64 csum_fixed;             /* released frames whose L4 checksum was rewritten */
+	__u64 windows_clamped;        /* TCP: released with the secondary's smaller window */
 };
 
 /* A read-only view of one connection, for listings. */

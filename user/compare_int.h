@@ -45,7 +45,7 @@ struct frec {
 	__u8 l3, l4proto, pflags, role;
 	__u8 fl;             /* FR_* */
 	__u8 tflags;         /* TCP flags */
-	__u16 pad;
+	__u16 win;           /* TCP window field, unscaled */
 	__u32 seq;           /* TCP sequence number, sender's space */
 	__u32 ack;
 	__u32 plen;          /* TCP payload bytes */
@@ -82,6 +82,7 @@ enum { CK_DGRAM = 0, CK_TCP };
 #define TS_SCAN(r) (0x400u << (r)) /* queue r not searched at compare_seq */
 #define TS_STARTED 0x1000u         /* compare_seq and seq_offset are set */
 #define TS_TSV(r)  (0x4000u << (r)) /* tsval[r] known (timestamp in the SYN) */
+#define TS_SWIN    0x10000u        /* sec_win valid */
 
 /*
  * TCP stream state of the guest -> network direction. Sequence numbers of
@@ -96,6 +97,7 @@ struct tcp_conn {
 	__u32 seq_offset;              /* secondary ISN - primary ISN */
 	__u32 tsval[COLO_ROLE__MAX];   /* TSval of each side's SYN */
 	__u32 compare_seq;             /* primary space: compared up to here */
+	__u32 sec_win;                 /* window of the secondary's max_ack */
 	__u32 base;                    /* stream offset 0 (primary space) */
 	__u32 st;                      /* TS_* */
 };
@@ -186,5 +188,11 @@ void tcp_flush_state(struct conn *k);
 void tcp_unlinked(struct conn *k, __u32 fi, enum colo_role role);
 const char *tcp_wait_reason(const struct conn *k, const struct frec *f);
 __u32 tcp_stream_off(const struct conn *k, const struct frec *f);
+/*
+ * Lowers a primary frame's window to the secondary's (before its checksum
+ * is recomputed); true if it did.
+ */
+bool tcp_clamp_window(const struct comparator *c, const struct conn *k,
+		      struct frec *f);
 
 #endif /* COLO_COMPARE_INT_H */

@@ -18,6 +18,13 @@
  * (else, after a failover, the client would believe the secondary has data
  * it never got). Window, options, checksums and the IP header are not
  * compared. Sequence arithmetic is modulo 2^32.
+ *
+ * The window a released primary frame offers the client is clamped to the
+ * secondary's (tcp_clamp_window): a client that sends what the primary's
+ * window allows overruns a slower secondary, which drops what lies past its
+ * window; the client never resends it (the primary took it), so the
+ * secondary falls behind until a checkpoint. Twins negotiate the same
+ * window scale with the same client, so the two fields compare as they are.
  */
 #include <string.h>
 
@@ -68,6 +75,7 @@ void tcp_fill(const struct comparator *c, struct frec *f)
 	f->seq = be32_at(th + 4);
 	f->ack = be32_at(th + 8);
 	f->tflags = th[13];
+	f->win = (__u16)(th[14] << 8 | th[15]);
 	f->plen = f->l3_end - f->payload_off;
 	f->fl |= FR_TCP;
 }
@@ -137,6 +145,12 @@ static bool tcp_learn(struct conn *k, const struct frec *f)
 	    (!(t->st & TS_ACK(r)) || seq_after(f->ack, t->max_ack[r]))) {
 		t->max_ack[r] = f->ack;
 		t->st |= TS_ACK(r);
+	}
+	/* The secondary's latest window, or a window update at its max_ack. */
+	if (r == SEC && (f->tflags & TH_ACK) && !(f->tflags & TH_RST) &&
+	    f->ack == t->max_ack[SEC]) {
+		t->sec_win = f->win;
+		t->st |= TS_SWIN;
 	}
 	/*
 	 * An RST may carry any sequence number: it ends nothing. Nor does a
@@ -497,6 +511,8 @@ void tcp_flush_state(struct conn *k)
 	const __u32 mask = TS_ISN(SEC) | TS_FIN(SEC) | TS_RST(SEC) |
 			   TS_ACK(SEC) | TS_END(SEC) | TS_TSV(SEC);
 
+	/* nothing is known of the re-synced secondary's window yet */
+	t->st &= ~TS_SWIN;
 	/* the secondary is now a copy of the primary, ISN included */
 	t->seq_offset = 0;
 	if (t->st & TS_END(PRI)) {
@@ -514,4 +530,26 @@ void tcp_flush_state(struct conn *k)
 	t->st = (t->st & ~mask) | ((t->st << 1) & mask);
 	t->hint[PRI] = t->hint[SEC] = CMP_NIL;
 	t->st |= TS_SCAN(PRI) | TS_SCAN(SEC);
+}
+
+bool tcp_clamp_window(const struct comparator *c, const struct conn *k,
+		      struct frec *f)
+{
+	const struct tcp_conn *t = &k->tcp;
+	__u8 *th;
+
+	/*
+	 * The release rule keeps f->ack at or below the secondary's max_ack,
+	 * so the secondary's right edge (max_ack + sec_win) is at or beyond
+	 * f->ack + sec_win: the clamp never offers more than it can take.
+	 */
+	if (!(f->fl & FR_TCP) || !(f->tflags & TH_ACK) ||
+	    (f->tflags & (TH_SYN | TH_RST)) || !(t->st & TS_SWIN) ||
+	    f->win <= t->sec_win)
+		return false;
+	th = fr_data(c, f) + f->l4_off;
+	th[14] = (__u8)(t->sec_win >> 8);
+	th[15] = (__u8)t->sec_win;
+	f->win = (__u16)t->sec_win;
+	return true;
 }

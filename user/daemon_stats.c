@@ -230,6 +230,7 @@ struct json_object *daemon_stats_json(struct daemon *d)
 	add_u64(o, "released_bytes", cs.released_bytes);
 	add_u64(o, "passed_non_ip", cs.passed_non_ip);
 	add_u64(o, "csum_fixed", cs.csum_fixed);
+	add_u64(o, "windows_clamped", cs.windows_clamped);
 	json_object_object_add(o, "release_latency_ns",
 			       release_latency_json(&d->rel_lat));
 

@@ -1084,6 +1084,65 @@ static void test_tcp_ack_rule(void)
 	h_fini(&h);
 }
 
+/*
+ * A released primary frame offers the client at most the secondary's
+ * window (tcp4s frames offer 1234, tcp4 frames 65535), with its checksum
+ * rewritten to match; a window update of the secondary counts; a smaller
+ * primary window stays; after a checkpoint nothing is clamped until the
+ * secondary shows its window again.
+ */
+static void test_tcp_window_clamp(void)
+{
+	const __u32 pisn = 10, sisn = 20;
+	struct frame_spec s;
+	struct frame_info fi;
+	__u8 buf[FRAME_BUF];
+	__u32 pi;
+	struct h h;
+
+	if (!h_init(&h))
+		return;
+	tcp_open(&h, pisn, sisn);
+	ASSERT_EQ(stats(&h).windows_clamped, 1, "the handshake's ACK");
+
+	s = tcp4(pisn + 1, A0, F_ACK, stream, 100);
+	frame_build_info(&s, buf, sizeof(buf), &fi);
+	pi = feed(&h, P, s, "p1");
+	feed(&h, S, tcp4s(sisn + 1, A0, F_ACK, stream, 100), "s1");
+	ASSERT_STR(take(h.rel), "p1", "data released");
+	ASSERT_EQ(frame_get16(frame_at(&h, pi), fi.l4_off + 14), 1234,
+		  "the secondary's window");
+	ASSERT_TRUE(frame_l4_csum_ok(frame_at(&h, pi), &fi),
+		    "checksum follows the window");
+
+	s = tcp4s(sisn + 101, A0, F_ACK, NULL, 0);
+	s.window = 30000;
+	feed(&h, S, s, "su");
+	pi = feed(&h, P, tcp4(pisn + 101, A0, F_ACK, NULL, 0), "pa");
+	ASSERT_STR(take(h.rel), "pa", "pure ACK released");
+	ASSERT_EQ(frame_get16(frame_at(&h, pi), fi.l4_off + 14), 30000,
+		  "the secondary's window update");
+
+	s = tcp4(pisn + 101, A0, F_ACK, NULL, 0);
+	s.window = 2000;
+	pi = feed(&h, P, s, "pb");
+	ASSERT_STR(take(h.rel), "pb", "released");
+	ASSERT_EQ(frame_get16(frame_at(&h, pi), fi.l4_off + 14), 2000,
+		  "a smaller primary window stays");
+	ASSERT_EQ(stats(&h).windows_clamped, 3, "clamped: ACK, p1, pa");
+	ASSERT_EQ(stats(&h).csum_fixed, 0, "a clamp is no checksum fix");
+
+	cmp_flush(h.c, h.now);
+	take(h.rel);
+	take(h.drop);
+	pi = feed(&h, P, tcp4(pisn + 101, A0, F_ACK, NULL, 0), "pc");
+	ASSERT_STR(take(h.rel), "pc", "released after the checkpoint");
+	ASSERT_EQ(frame_get16(frame_at(&h, pi), fi.l4_off + 14), 65535,
+		  "the secondary's window is not known yet");
+	ASSERT_STR(take(h.evs), "", "no divergence");
+	h_fini(&h);
+}
+
 /* No handshake seen (restart, after a checkpoint): offset 0, by seq. */
 static void test_tcp_midstream(void)
 {
@@ -1710,6 +1769,7 @@ int main(int argc, char **argv)
 	RUN_SUBTEST("tcp_rst", test_tcp_rst);
 	RUN_SUBTEST("tcp_wraparound", test_tcp_wraparound);
 	RUN_SUBTEST("tcp_ack_rule", test_tcp_ack_rule);
+	RUN_SUBTEST("tcp_window_clamp", test_tcp_window_clamp);
 	RUN_SUBTEST("tcp_midstream", test_tcp_midstream);
 	RUN_SUBTEST("tcp_reuse", test_tcp_reuse);
 	RUN_SUBTEST("tcp_opaque", test_tcp_opaque);
