@@ -146,9 +146,12 @@ static bool tcp_learn(struct conn *k, const struct frec *f)
 		t->max_ack[r] = f->ack;
 		t->st |= TS_ACK(r);
 	}
-	/* The secondary's latest window, or a window update at its max_ack. */
-	if (r == SEC && (f->tflags & TH_ACK) && !(f->tflags & TH_RST) &&
-	    f->ack == t->max_ack[SEC]) {
+	/*
+	 * The secondary's latest window, or a window update at its max_ack;
+	 * not a SYN's, which is never scaled.
+	 */
+	if (r == SEC && (f->tflags & TH_ACK) &&
+	    !(f->tflags & (TH_RST | TH_SYN)) && f->ack == t->max_ack[SEC]) {
 		t->sec_win = f->win;
 		t->st |= TS_SWIN;
 	}

@@ -1141,6 +1141,19 @@ static void test_tcp_window_clamp(void)
 		  "the secondary's window is not known yet");
 	ASSERT_STR(take(h.evs), "", "no divergence");
 	h_fini(&h);
+
+	/* a SYN's window is never scaled: it says nothing of later ones */
+	if (!h_init(&h))
+		return;
+	feed(&h, S, tcp4s(sisn, A0, F_SYN | F_ACK, NULL, 0), "ssyn");
+	feed(&h, P, tcp4(pisn, A0, F_SYN | F_ACK, NULL, 0), "psyn");
+	pi = feed(&h, P, tcp4(pisn + 1, A0, F_ACK, NULL, 0), "pa");
+	ASSERT_STR(take(h.rel), "psyn pa", "passive open, pure ACK");
+	ASSERT_EQ(frame_get16(frame_at(&h, pi), fi.l4_off + 14), 65535,
+		  "not clamped to the secondary's SYN/ACK window");
+	ASSERT_EQ(stats(&h).windows_clamped, 0, "nothing clamped");
+	take(h.drop);
+	h_fini(&h);
 }
 
 /* No handshake seen (restart, after a checkpoint): offset 0, by seq. */
