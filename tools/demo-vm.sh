@@ -26,65 +26,21 @@ NAME=${COLO_PREFIX}
 # shellcheck source=vm/vm.sh
 . "$ROOT/tools/vm/vm.sh"
 
+DEMO=demo-vm
+BG_GRACE=60
 WORK=
-PIDS=()
 TAG=" (secondary differs)"
-
-die()
-{
-	echo "demo-vm: $*" >&2
-	exit 1
-}
-
-say()
-{
-	if [ -t 1 ]; then
-		printf '\n\033[1m=== %s\033[0m\n' "$*"
-	else
-		printf '\n=== %s\n' "$*"
-	fi
-}
+# shellcheck source=demo_lib.sh
+. "$ROOT/tools/demo_lib.sh"
 
 cleanup()
 {
-	local pid
 	trap - EXIT INT TERM
-	for pid in "${PIDS[@]}"; do
-		kill "$pid" 2>/dev/null
-	done
-	for pid in "${PIDS[@]}"; do
-		wait "$pid" 2>/dev/null
-	done
+	demo_stop_helpers
 	vm_stop_all
 	VM_QUIET=1 vm_topo_down
 	[ -n "$WORK" ] && rm -rf "$WORK"
 	echo "demo-vm: guests stopped, namespaces removed"
-}
-
-# bg NS LOG CMD...: a helper in a namespace, bounded in time.
-bg()
-{
-	local ns=$1 logf=$2
-	shift 2
-	timeout $((DURATION + 60)) ip netns exec "$ns" "$@" >"$logf" 2>&1 &
-	PIDS+=($!)
-}
-
-# colo [-t SECONDS] ARGS...: colo-xdp in the host namespace. --foreground
-# keeps it in the terminal's process group, so that Ctrl-C reaches it.
-colo()
-{
-	local t=10
-	if [ "$1" = -t ]; then
-		t=$2
-		shift 2
-	fi
-	ip netns exec "$NS_COLO" timeout --foreground "$t" "$COLO_BIN" "$@"
-}
-
-counters()
-{
-	colo -t $(($1 + 5)) stats --name "$NAME" --interval 1 --count "$1"
 }
 
 # download FILE: one HTTP download by the client; prints size, rate and
@@ -145,31 +101,12 @@ vm_boot_twins "$WORK/www" "$WORK/www" UDP_TAG="$TAG" ||
 	die "the guests did not boot"
 echo "serial consoles: $VM_DIR/primary.console, $VM_DIR/secondary.console"
 
-say "colo-xdp run --mirror --primary $PRI_IF --secondary $SEC_IF --out $OUT_IF --name $NAME"
-bg "$NS_COLO" "$WORK/daemon.log" "$COLO_BIN" run --mirror --name "$NAME" \
-	--primary "$PRI_IF" --secondary "$SEC_IF" --out "$OUT_IF" \
-	--compare-timeout 1000 --scan-interval 100
-DAEMON=${PIDS[-1]}
-for ((i = 0; i < 50; i++)); do
-	colo stats --name "$NAME" --json >/dev/null 2>&1 && break
-	kill -0 "$DAEMON" 2>/dev/null || {
-		cat "$WORK/daemon.log"
-		die "colo-xdp did not start"
-	}
-	sleep 0.1
-done
-[ "$i" -lt 50 ] || die "colo-xdp does not answer on its control socket"
+demo_start_daemon
 head -n 1 "$WORK/daemon.log"
 
 half=$((DURATION / 2))
 rest=$((DURATION - half - 2))
-say "Traffic for ${DURATION}s: ping and UDP request/response, IPv4 and IPv6"
-bg "$NS_CLIENT" "$WORK/ping4.log" ping -i 0.2 -w "$DURATION" "$VM_IP4"
-bg "$NS_CLIENT" "$WORK/ping6.log" ping -i 0.2 -w "$DURATION" "$VM_IP6"
-bg "$NS_CLIENT" "$WORK/udp4.log" "$ECHO_BIN" client --addr "$VM_IP4" \
-	--port "$VM_UDP_PORT" --count $((DURATION * 4 - 4)) --interval 250
-bg "$NS_CLIENT" "$WORK/udp6.log" "$ECHO_BIN" client --addr "$VM_IP6" \
-	--port "$VM_UDP_PORT" --count $((DURATION * 4 - 4)) --interval 250
+demo_traffic "$VM_UDP_PORT"
 counters 2
 
 say "HTTP: the client downloads file.bin (2 MB) from the twins"
@@ -181,39 +118,12 @@ wait "$DOWNLOAD"
 cat "$WORK/download.log"
 counters $((half - 5))
 
-say "Planting a divergence: one request to port $VM_UDP_TAG_PORT (the secondary answers differently)"
-bg "$NS_CLIENT" "$WORK/diverge.log" "$ECHO_BIN" client --addr "$VM_IP4" \
-	--port "$VM_UDP_TAG_PORT" --count 1 --timeout 10000 --print
-DIVERGE=${PIDS[-1]}
-counters 2
-echo "client so far: $(grep -c '^answer' "$WORK/diverge.log") answer(s) (held: a checkpoint was requested)"
-grep -m1 -E "Miscompare on udp" "$WORK/daemon.log"
-
-say "colo-xdp checkpoint-done --name $NAME (the checkpoint is complete: flush)"
-colo checkpoint-done --name "$NAME" && echo "flushed"
-wait "$DIVERGE"
-echo "client got: $(grep -m1 '^answer' "$WORK/diverge.log" || echo nothing)"
-echo "(no tag: it is the primary's answer; the secondary's was dropped)"
+demo_diverge "$VM_UDP_TAG_PORT"
 # A real hypervisor would now have made the secondary a copy of the
 # primary; these guests stay as they were, which UDP does not mind.
 [ "$rest" -gt 0 ] && counters "$rest"
 
-sleep 1
-say "Totals"
-colo stats --name "$NAME" --json | /usr/bin/python3 -c '
-import json, sys
-s = json.load(sys.stdin)
-for k in ("released_packets", "dropped_packets", "miscompares", "timeouts",
-          "checkpoint_requests", "connections", "csum_fixed"):
-    print("  %-22s %s" % (k, s.get(k)))
-for side in ("primary", "secondary"):
-    print("  %-22s %s" % (side + ".rx_packets", s[side]["rx_packets"]))
-    print("  %-22s %s" % (side + ".oversize", s[side].get("oversize")))'
-echo "  client, UDP IPv4:      $(tail -n1 "$WORK/udp4.log")"
-echo "  client, UDP IPv6:      $(tail -n1 "$WORK/udp6.log")"
-echo "  client, ping IPv4:     $(grep -m1 'packets transmitted' "$WORK/ping4.log")"
-echo "  client, ping IPv6:     $(grep -m1 'packets transmitted' "$WORK/ping6.log")"
+demo_totals csum_fixed
 
 say "Stopping colo-xdp (SIGTERM), the guests, and removing the namespaces"
-kill -TERM "$DAEMON" 2>/dev/null
-wait "$DAEMON" 2>/dev/null
+demo_stop_daemon

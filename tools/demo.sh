@@ -21,78 +21,19 @@ NAME=${COLO_PREFIX}
 # shellcheck source=topology.sh
 . "$ROOT/tools/topology.sh"
 
+DEMO=demo
+BG_GRACE=30
 WORK=
-PIDS=()
-
-die()
-{
-	echo "demo: $*" >&2
-	exit 1
-}
-
-say()
-{
-	if [ -t 1 ]; then
-		printf '\n\033[1m=== %s\033[0m\n' "$*"
-	else
-		printf '\n=== %s\n' "$*"
-	fi
-}
+# shellcheck source=demo_lib.sh
+. "$ROOT/tools/demo_lib.sh"
 
 cleanup()
 {
-	local pid
 	trap - EXIT INT TERM
-	for pid in "${PIDS[@]}"; do
-		kill "$pid" 2>/dev/null
-	done
-	for pid in "${PIDS[@]}"; do
-		wait "$pid" 2>/dev/null
-	done
+	demo_stop_helpers
 	TOPO_QUIET=1 topo_down
 	[ -n "$WORK" ] && rm -rf "$WORK"
 	echo "demo: namespaces removed"
-}
-
-# bg NS LOG CMD...: a helper in a namespace, bounded in time.
-bg()
-{
-	local ns=$1 logf=$2
-	shift 2
-	timeout $((DURATION + 30)) ip netns exec "$ns" "$@" >"$logf" 2>&1 &
-	PIDS+=($!)
-}
-
-# colo [-t SECONDS] ARGS...: colo-xdp in the host namespace. --foreground
-# keeps it in the terminal's process group, so that Ctrl-C reaches it.
-colo()
-{
-	local t=10
-	if [ "$1" = -t ]; then
-		t=$2
-		shift 2
-	fi
-	ip netns exec "$NS_COLO" timeout --foreground "$t" "$COLO_BIN" "$@"
-}
-
-# counters N: the live table for N seconds; a JSON loop where the daemon's
-# stats command has no live mode.
-counters()
-{
-	local n=$1 i
-	colo -t $((n + 5)) stats --name "$NAME" --interval 1 --count "$n" &&
-		return
-	for ((i = 0; i < n; i++)); do
-		sleep 1
-		colo stats --name "$NAME" --json | /usr/bin/python3 -c '
-import json, sys
-s = json.load(sys.stdin)
-print("pri_rx %(p)d  sec_rx %(s)d  released %(released_packets)d  "
-      "dropped %(dropped_packets)d  miscompares %(miscompares)d  "
-      "timeouts %(timeouts)d  checkpoint_requests %(checkpoint_requests)d  "
-      "connections %(connections)d" % dict(s, p=s["primary"]["rx_packets"],
-                                           s=s["secondary"]["rx_packets"]))'
-	done
 }
 
 [ "$(id -u)" -eq 0 ] || die "run me as root (network namespaces, XDP)"
@@ -127,61 +68,17 @@ bg "$NS_PRIMARY" "$WORK/p7778.log" "$ECHO_BIN" server --port 7778
 bg "$NS_SECONDARY" "$WORK/s7778.log" "$ECHO_BIN" server --port 7778 \
 	--tag " (secondary differs)"
 
-say "colo-xdp run --mirror --primary $PRI_IF --secondary $SEC_IF --out $OUT_IF --name $NAME"
-bg "$NS_COLO" "$WORK/daemon.log" "$COLO_BIN" run --mirror --name "$NAME" \
-	--primary "$PRI_IF" --secondary "$SEC_IF" --out "$OUT_IF" \
-	--compare-timeout 1000 --scan-interval 100
-DAEMON=${PIDS[-1]}
-for ((i = 0; i < 50; i++)); do
-	colo stats --name "$NAME" --json >/dev/null 2>&1 && break
-	kill -0 "$DAEMON" 2>/dev/null || {
-		cat "$WORK/daemon.log"
-		die "colo-xdp did not start"
-	}
-	sleep 0.1
-done
-[ "$i" -lt 50 ] || die "colo-xdp does not answer on its control socket"
+demo_start_daemon
 
 half=$((DURATION / 2))
 rest=$((DURATION - half - 2))
-say "Traffic for ${DURATION}s: ping and UDP request/response, IPv4 and IPv6"
-bg "$NS_CLIENT" "$WORK/ping4.log" ping -i 0.2 -w "$DURATION" "$VM_IP4"
-bg "$NS_CLIENT" "$WORK/ping6.log" ping -i 0.2 -w "$DURATION" "$VM_IP6"
-bg "$NS_CLIENT" "$WORK/udp4.log" "$ECHO_BIN" client --addr "$VM_IP4" \
-	--port 7777 --count $((DURATION * 4 - 4)) --interval 250
-bg "$NS_CLIENT" "$WORK/udp6.log" "$ECHO_BIN" client --addr "$VM_IP6" \
-	--port 7777 --count $((DURATION * 4 - 4)) --interval 250
+demo_traffic 7777
 counters "$half"
 
-say "Planting a divergence: one request to port 7778 (the secondary answers differently)"
-bg "$NS_CLIENT" "$WORK/diverge.log" "$ECHO_BIN" client --addr "$VM_IP4" \
-	--port 7778 --count 1 --timeout 10000 --print
-DIVERGE=${PIDS[-1]}
-counters 2
-echo "client so far: $(grep -c '^answer' "$WORK/diverge.log") answer(s) (held: a checkpoint was requested)"
-
-say "colo-xdp checkpoint-done --name $NAME (the checkpoint is complete: flush)"
-colo checkpoint-done --name "$NAME" && echo "flushed"
-wait "$DIVERGE"
-echo "client got: $(grep -m1 '^answer' "$WORK/diverge.log" || echo nothing)"
-echo "(no tag: it is the primary's answer; the secondary's was dropped)"
+demo_diverge 7778
 [ "$rest" -gt 0 ] && counters "$rest"
 
-sleep 1
-say "Totals"
-colo stats --name "$NAME" --json | /usr/bin/python3 -c '
-import json, sys
-s = json.load(sys.stdin)
-for k in ("released_packets", "dropped_packets", "miscompares", "timeouts",
-          "checkpoint_requests", "connections"):
-    print("  %-20s %s" % (k, s.get(k)))
-for side in ("primary", "secondary"):
-    print("  %-20s %s" % (side + ".rx_packets", s[side]["rx_packets"]))'
-echo "  client, UDP IPv4:    $(tail -n1 "$WORK/udp4.log")"
-echo "  client, UDP IPv6:    $(tail -n1 "$WORK/udp6.log")"
-echo "  client, ping IPv4:   $(grep -m1 'packets transmitted' "$WORK/ping4.log")"
-echo "  client, ping IPv6:   $(grep -m1 'packets transmitted' "$WORK/ping6.log")"
+demo_totals
 
 say "Stopping colo-xdp (SIGTERM) and removing the namespaces"
-kill -TERM "$DAEMON" 2>/dev/null
-wait "$DAEMON" 2>/dev/null
+demo_stop_daemon
