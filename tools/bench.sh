@@ -1339,6 +1339,10 @@ for k, g in goal.items():
             print("    (colo-xdp's own p99, primary's XDP arrival to its"
                   " transmission, waiting for the secondary included: %s us)"
                   % us(g["colo_own_p99_worst_ns"]))
+        if g["worst_ns"] is not None and g["worst_ns"] < 0:
+            # colo-xdp cannot be faster than a forwarder that does less.
+            print("    (negative: the forwarder's probes had the larger"
+                  " stalls; this run says little about the target)")
 print()
 print("ABSOLUTE")
 print()
