@@ -267,14 +267,14 @@ static const struct cmp_ops cmp_callbacks = {
 /* --- data path ----------------------------------------------------------- */
 
 /*
- * When the frame reached the XDP program, from its metadata; the time it was
- * read (now) without metadata or with a time that cannot be right.
+ * When the frame reached the XDP program, from its checked metadata; the
+ * time it was read (now) without any, or with a time that cannot be right.
  */
 static __u64 arrival_ns(const struct colo_meta *m, __u64 now)
 {
 	__u64 t;
 
-	if (!m || m->magic != COLO_META_MAGIC)
+	if (!m)
 		return now;
 	memcpy(&t, &m->rx_ns, sizeof(t));
 	return t <= now && now - t < 60000000000ULL ? t : now;
@@ -286,7 +286,7 @@ static void handle_frame(struct daemon *d, enum colo_role role, __u64 addr,
 	__u64 off = addr & (d->umem.frame_size - 1);
 	__u8 *data = umem_data(&d->umem, addr);
 	struct colo_meta *m = (struct colo_meta *)(data - sizeof(*m));
-	bool have_meta = off >= sizeof(*m);
+	bool have_meta = off >= sizeof(*m), meta_ok;
 	struct colo_pkt pkt;
 
 	if (len > d->umem.frame_size - off) {
@@ -295,8 +295,9 @@ static void handle_frame(struct daemon *d, enum colo_role role, __u64 addr,
 		umem_free_frame(&d->umem, addr);
 		return;
 	}
-	if (!have_meta || m->magic != COLO_META_MAGIC || m->role != role ||
-	    colo_pkt_from_meta(data, data + len, m, &pkt)) {
+	meta_ok = have_meta && m->magic == COLO_META_MAGIC && m->role == role &&
+		  !colo_pkt_from_meta(data, data + len, m, &pkt);
+	if (!meta_ok) {
 		d->cnt.meta_missing++;
 		if (colo_parse(data, data + len, &pkt) != COLO_PARSE_OK) {
 			d->cnt.malformed++;
@@ -306,7 +307,7 @@ static void handle_frame(struct daemon *d, enum colo_role role, __u64 addr,
 	}
 	if (role == COLO_ROLE_PRIMARY)
 		release_lat_arrived(&d->rel_lat, addr,
-				    arrival_ns(have_meta ? m : NULL, now));
+				    arrival_ns(meta_ok ? m : NULL, now));
 	/* A recycled frame must never show this metadata again. */
 	if (have_meta)
 		m->magic = 0;
