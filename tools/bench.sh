@@ -74,6 +74,8 @@
 #                            burst, then the secondary's), alternate (as
 #                            burst, the secondary first every other batch)
 #   COLO_BENCH_SINK_NAP_US=US  the sink's nap between ring scans (200)
+#   COLO_BENCH_BUSY_POLL_US=US  --busy-poll of colo-xdp and of the AF_XDP
+#                            forwarder, the same for both (1000; 0: sleep)
 #   COLO_BENCH_KEEP=1        keep the per-run logs (path printed at the end)
 #   COLO_BENCH_BIN=DIR       where colo-xdp and tools/ are (.output): a
 #                            build of another tree, e.g. a released version
@@ -140,6 +142,11 @@ LOSS_MAX=${COLO_BENCH_LOSS_MAX:-0.001}
 # need not wake for every frame: it naps, and leaves the CPU it shares with
 # the forwarder to the forwarder.
 SINK_NAP_US=${COLO_BENCH_SINK_NAP_US:-200}
+# --busy-poll of colo-xdp and of the forwarder alike, in the UDP runs (the
+# TCP runs compare with a bridge, which has no loop to keep awake): on a
+# VM, a vCPU that halts between frames waits for the host to run it again
+# when the next one comes, for milliseconds on a busy host. See the README.
+BUSY_POLL_US=${COLO_BENCH_BUSY_POLL_US:-1000}
 # Rate mode sends at least this many frames per wake-up of the generator
 # (to each VM): one wake-up and two sendmmsg() a frame load the generator's
 # CPU, which also runs both VMs' XDP programs, more than the frames do.
@@ -265,14 +272,16 @@ fwd_start()
 	afxdp)
 		ip netns exec "$NS_COLO" taskset -c "$FWD_CPU" "$FWD" \
 			--primary "$PRI_IF" --secondary "$SEC_IF" --out "$OUT_IF" \
-			--xdp-mode "$XDP_MODE" >"$dir/fwd.out" 2>"$dir/fwd.err" &
+			--xdp-mode "$XDP_MODE" --busy-poll "$BUSY_POLL_US" "$@" \
+			>"$dir/fwd.out" 2>"$dir/fwd.err" &
 		FWD_PID=$!
 		;;
 	colo)
 		nsenter --net="/run/netns/$NS_COLO" taskset -c "$FWD_CPU" \
 			"$COLO_XDP" run --primary "$PRI_IF" --secondary "$SEC_IF" \
 			--out "$OUT_IF" --name "$COLO_NAME" --xdp-mode "$XDP_MODE" \
-			--max-conns "$(colo_conns_for "$flows")" "$@" \
+			--max-conns "$(colo_conns_for "$flows")" \
+			--busy-poll "$BUSY_POLL_US" "$@" \
 			>"$dir/fwd.out" 2>"$dir/fwd.err" &
 		FWD_PID=$!
 		;;
@@ -365,12 +374,15 @@ probe()
 		sleep 0.02
 	done
 
+	# The CPUs' time while the generator runs: what the host took (steal).
+	grep '^cpu ' /proc/stat >"$dir/cpu.before"
 	taskset -c "$GEN_CPU" "$GEN" send --pri-ns "$NS_PRIMARY" \
 		--pri-dev "$VM_IF" --sec-ns "$NS_SECONDARY" --sec-dev "$VM_IF" \
 		--dst-mac "$SINK_DST_MAC" --size "$size" --flows "$flows" \
 		--rate "$rate" --burst "$BURST" --duration "$dur" "${GEN_ORDER_ARGS[@]}" \
 		>"$dir/gen.out" 2>"$dir/gen.err"
 	rc=$?
+	grep '^cpu ' /proc/stat >"$dir/cpu.after"
 	if [ "$rc" -ne 0 ]; then
 		tail -20 "$dir/gen.err" >&2
 		die "colo_gen send exited with status $rc"
@@ -391,9 +403,10 @@ probe()
 		snap=$(colo_stats) || die "colo-xdp stats failed"
 	fi
 	"$PY" - "$dir" "$target" "$size" "$flows" "$rate" "$kind" "$run" \
-		"$load" "$COLO_SNAP" "$snap" "$LOSS_MAX" >>"$RECORDS" <<'EOF' ||
+		"$load" "$COLO_SNAP" "$snap" "$LOSS_MAX" "${LAT_ROUND:-}" \
+		>>"$RECORDS" <<'EOF' ||
 import json, sys
-d, target, size, flows, rate, kind, run, load, before, after, lmax = \
+d, target, size, flows, rate, kind, run, load, before, after, lmax, rnd = \
     sys.argv[1:]
 def load_json(name):
     with open(f"{d}/{name}") as f:
@@ -442,10 +455,17 @@ passed = (sent > 0 and lost / sent <= float(lmax)
 # process, or by the target's work in its softirq): that rate was not
 # tried.
 short = float(rate) > 0 and gen["pps"] < 0.95 * float(rate)
+# /proc/stat's "cpu" line: user nice system idle iowait irq softirq steal.
+def cpu_ticks(name):
+    with open(f"{d}/{name}") as f:
+        return [int(x) for x in f.read().split()[1:9]]
+cb, ca = cpu_ticks("cpu.before"), cpu_ticks("cpu.after")
+dt = [a - b for a, b in zip(ca, cb)]
+host = {"steal_pct": 100.0 * dt[7] / sum(dt) if sum(dt) > 0 else 0.0}
 rec = {"type": "probe", "kind": kind, "target": target, "size": int(size),
        "flows": int(flows), "rate": float(rate), "run": run, "load": load,
-       "pass": passed, "short": short, "lost": lost, "gen": gen,
-       "sink": sink, "fwd": fwd}
+       "round": int(rnd) if rnd else None, "pass": passed, "short": short,
+       "lost": lost, "gen": gen, "sink": sink, "fwd": fwd, "host": host}
 print(json.dumps(rec))
 EOF
 		die "bad output of a tool in $dir"
@@ -687,58 +707,87 @@ lat_flows_of()
 	fi
 }
 
-# One run at one size. One session per target and flow count: start, warm
-# up, [flat-out probe, first run: the generator's ceiling], throughput
-# search, latency at fractions of the AF_XDP forwarder's throughput of this
-# run (measured first; the flat-out release rate if it does not run), stop.
+# One run at one size. Throughput first, one session per target and flow
+# count: start, warm up, [flat-out probe, first run: the generator's
+# ceiling], search, stop. Then latency, at fractions of the AF_XDP
+# forwarder's throughput of this run (the flat-out release rate if it does
+# not run): round after round, each round one session per target and flow
+# count back to back, so that a forwarder's probe and colo-xdp's of the
+# same round ran within seconds of each other. On a shared host the stalls
+# come and go by the minute; the report subtracts within rounds.
 run_size()
 {
-	local size=$1 run=$2 target flows genmax=0 flat=0 fr rep
-	local all tflows lflows
+	local size=$1 run=$2
 	SIZE_NOW=$size
+	GENMAX=0
+	FLAT=0
+	LAT_ROUND=
+	sessions flows_of fwd throughput_session "$run"
+	[ "${AFXDP_RATE:-0}" -gt 0 ] || AFXDP_RATE=$FLAT
+	for ((LAT_ROUND = 0; LAT_ROUND < LAT_REPS; LAT_ROUND++)); do
+		sessions lat_flows_of "lat$LAT_ROUND" latency_session "$run"
+	done
+	LAT_ROUND=
+}
+
+# sessions FLOWS_FN TAG FUNC RUN: a session (below) of each target with
+# each of its flow counts at SIZE_NOW (FLOWS_FN TARGET SIZE lists them).
+sessions()
+{
+	local flows_fn=$1 tag=$2 fn=$3 run=$4 target flows
 	for target in $TARGETS; do
-		tflows=$(flows_of "$target" "$size")
-		lflows=$(lat_flows_of "$target" "$size")
-		all=$(tr ' ' '\n' <<<"$tflows $lflows" | grep . | sort -nu)
-		for flows in $all; do
-			fwd_start "$target" "$flows" \
-				"$WORK/fwd-$target-$size-$flows-$run"
-			warm_up "$target" "$size" "$flows"
-			if [ "$genmax" -eq 0 ]; then
-				# Flat out, in the first run: the generator's
-				# limit and the searches' starting point.
-				[ "$run" != 1 ] || probe "$target" "$size" \
-					"$flows" 0 "$PROBE_S" flat "$run"
-				genmax=$(jq -s --argjson s "$size" '[.[] |
-					select(.kind == "flat" and .size == $s) |
-					.gen.pps] | max // 0 | floor' "$RECORDS")
-				flat=$(jq -s --argjson s "$size" '[.[] |
-					select(.kind == "flat" and .size == $s) |
-					.sink.pps] | max // 0 | floor' "$RECORDS")
-			fi
-			if [[ " $tflows " == *" $flows "* ]]; then
-				# From the top: most searches here end at the
-				# generator's limit, found in two probes.
-				search "$target" "$size" "$flows" "$run" \
-					"$flat" 0.25 "$genmax"
-				if [ "$target" = afxdp ] &&
-					[ "$FOUND_RATE" -gt 0 ] &&
-					[ "$flows" = "${BASE_FLOWS%% *}" ]; then
-					AFXDP_RATE=$FOUND_RATE
-				fi
-			fi
-			if [[ " $lflows " == *" $flows "* ]]; then
-				[ "${AFXDP_RATE:-0}" -gt 0 ] || AFXDP_RATE=$flat
-				for ((rep = 0; rep < LAT_REPS; rep++)); do
-					for fr in $LOADS; do
-						latency "$target" "$size" \
-							"$flows" "$run" \
-							"${fr%%:*}" "${fr#*:}"
-					done
-				done
-			fi
-			fwd_stop
+		for flows in $("$flows_fn" "$target" "$SIZE_NOW"); do
+			session "$target" "$SIZE_NOW" "$flows" \
+				"$WORK/$tag-$target-$SIZE_NOW-$flows-$run" "$fn" "$run"
 		done
+	done
+}
+
+# session TARGET SIZE FLOWS DIR FUNC ARGS...: FUNC TARGET SIZE FLOWS ARGS...
+# with TARGET started and warmed up; stopped after it.
+session()
+{
+	local target=$1 size=$2 flows=$3 dir=$4 fn=$5
+	shift 5
+	fwd_start "$target" "$flows" "$dir"
+	warm_up "$target" "$size" "$flows"
+	"$fn" "$target" "$size" "$flows" "$@"
+	fwd_stop
+}
+
+# throughput_session TARGET SIZE FLOWS RUN: [flat-out probe, first session
+# of the size in the first run: GENMAX, FLAT], the search; the AF_XDP
+# forwarder's result is AFXDP_RATE, the base of the latency loads.
+throughput_session()
+{
+	local target=$1 size=$2 flows=$3 run=$4
+	if [ "$GENMAX" -eq 0 ]; then
+		# Flat out, in the first run: the generator's limit and the
+		# searches' starting point.
+		[ "$run" != 1 ] || probe "$target" "$size" "$flows" 0 \
+			"$PROBE_S" flat "$run"
+		GENMAX=$(jq -s --argjson s "$size" '[.[] |
+			select(.kind == "flat" and .size == $s) |
+			.gen.pps] | max // 0 | floor' "$RECORDS")
+		FLAT=$(jq -s --argjson s "$size" '[.[] |
+			select(.kind == "flat" and .size == $s) |
+			.sink.pps] | max // 0 | floor' "$RECORDS")
+	fi
+	# From the top: most searches here end at the generator's limit,
+	# found in two probes.
+	search "$target" "$size" "$flows" "$run" "$FLAT" 0.25 "$GENMAX"
+	if [ "$target" = afxdp ] && [ "$FOUND_RATE" -gt 0 ] &&
+		[ "$flows" = "${BASE_FLOWS%% *}" ]; then
+		AFXDP_RATE=$FOUND_RATE
+	fi
+}
+
+# latency_session TARGET SIZE FLOWS RUN: one probe per load.
+latency_session()
+{
+	local target=$1 size=$2 flows=$3 run=$4 fr
+	for fr in $LOADS; do
+		latency "$target" "$size" "$flows" "$run" "${fr%%:*}" "${fr#*:}"
 	done
 }
 
@@ -797,7 +846,7 @@ tcp_run()
 	[ "$rate" = max ] || bw=(-b "$rate")
 	if [ "$target" = colo ]; then
 		fwd_start colo 1 "$dir" --mirror --compare-timeout 300 \
-			--scan-interval 50
+			--scan-interval 50 --busy-poll 0
 		hv_start "$dir"
 	else
 		fwd_start linux 1 "$dir"
@@ -984,7 +1033,7 @@ report()
 		B_TCP_RATE="$TCP_RATE" B_CONNS="$COLO_DEFAULT_CONNS" \
 		B_BIG_CONNS="$COLO_BIG_CONNS" B_LOADS="$LOADS" \
 		B_CPUS="$GEN_CPU $FWD_CPU $SINK_CPU" B_GEN_ORDER="$GEN_ORDER" \
-		B_BURST="$BURST" B_SINK_NAP_US="$SINK_NAP_US" \
+		B_BURST="$BURST" B_SINK_NAP_US="$SINK_NAP_US" B_BUSY_POLL_US="$BUSY_POLL_US" \
 		B_LOADAVG="$LOAD_BEFORE $LOAD_AFTER" \
 		B_ELAPSED=$(($(date +%s) - START_S)) \
 		"$PY" - "$RECORDS" "$RESULTS" "$WORK" "$WORK/profile.txt" \
@@ -1020,6 +1069,7 @@ settings = {
     "cpus": {"generator": cpus[0], "forwarder": cpus[1], "sink": cpus[2]},
     "generator": {"order": E["B_GEN_ORDER"], "burst": int(E["B_BURST"])},
     "sink_nap_us": int(E["B_SINK_NAP_US"]),
+    "busy_poll_us": int(E["B_BUSY_POLL_US"]),
     "loadavg": dict(zip(("before", "after"),
                         map(float, E["B_LOADAVG"].split()))),
     "elapsed_s": int(E["B_ELAPSED"]),
@@ -1124,7 +1174,15 @@ def lat(target, size, flows, load):
                                 for r in rs]) if target == "colo" else None,
             "p50_ns": L("p50"), "p90_ns": L("p90"), "p99_ns": L("p99"),
             "p999_ns": L("p999"), "max_ns": L("max"),
+            "steal_pct": med([r.get("host", {}).get("steal_pct")
+                              for r in rs if r.get("host")]),
             "own": own_latency(rs) if target == "colo" else None}, rs
+
+
+# Rounds are the unit of comparison: (run, round) -> that round's probe.
+def by_round(rs):
+    return {(r["run"], r.get("round")): r for r in rs
+            if r.get("round") is not None}
 
 
 # colo-xdp's own view: XDP arrival of a primary frame to its transmission.
@@ -1150,13 +1208,20 @@ for s in sizes:
             bp, brs = lat("afxdp", s, lat_flows[0], ln)
             if not cp or not bp:
                 continue
-            # Medians of all runs and repetitions of each, subtracted:
-            # the two targets' runs are minutes apart, so pairing them
-            # by run would pair nothing in particular.
+            # Within a round the two targets ran seconds apart: the
+            # median of the rounds' differences. Records without rounds
+            # (an older bench): the difference of the medians.
+            cr, br = by_round(crs), by_round(brs)
+            pairs = sorted(set(cr) & set(br), key=str)
             e = {"size": s, "flows": f, "load": ln,
-                 "offered_pps": cp["offered_pps"]}
+                 "offered_pps": cp["offered_pps"], "rounds": len(pairs)}
             for k in ("p50", "p99"):
-                e["added_%s_ns" % k] = cp[k + "_ns"] - bp[k + "_ns"]
+                if pairs:
+                    e["added_%s_ns" % k] = med(
+                        [cr[x]["sink"]["latency_ns"][k] -
+                         br[x]["sink"]["latency_ns"][k] for x in pairs])
+                else:
+                    e["added_%s_ns" % k] = cp[k + "_ns"] - bp[k + "_ns"]
                 e["ratio_" + k] = (cp[k + "_ns"] / bp[k + "_ns"]
                                    if bp[k + "_ns"] else None)
             lp, _ = lat("linux", s, lat_flows[0], ln)
@@ -1257,6 +1322,11 @@ if heavy:
            and p["load"] == "heavy" and p.get("own")]
     if own:
         goal["added_p99_at_half_load"]["colo_own_p99_worst_ns"] = max(own)
+    # What the host took while these ran: a vCPU it holds back for a
+    # millisecond delays every frame behind it, whoever forwards them.
+    goal["added_p99_at_half_load"]["host_steal_pct"] = med(
+        [r["host"]["steal_pct"] for r in sel(type="probe", kind="latency",
+                                             load="heavy") if r.get("host")])
 
 doc = {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
        "host": {"kernel": os.uname().release, "cpus": os.cpu_count()},
@@ -1300,8 +1370,10 @@ for e in ratios:
         e.get("vs_afxdp_flows", e.get("vs_linux_flows", "-"))))
 if added:
     print()
-    print("latency added by colo-xdp (colo-xdp minus AF_XDP forwarder,"
-          " medians of their probes)")
+    print("latency added by colo-xdp (colo-xdp minus AF_XDP forwarder: "
+          "median of %s)" % ("the differences within %d rounds" %
+                             added[0]["rounds"] if added[0]["rounds"] else
+                             "each, subtracted"))
     print("%6s %7s %6s %10s %11s %11s %9s %9s" % (
         "size", "flows", "load", "rate pps", "added p50", "added p99",
         "x p50", "x p99"))
@@ -1339,6 +1411,12 @@ for k, g in goal.items():
             print("    (colo-xdp's own p99, primary's XDP arrival to its"
                   " transmission, waiting for the secondary included: %s us)"
                   % us(g["colo_own_p99_worst_ns"]))
+        if g.get("host_steal_pct") is not None:
+            print("    (the host took %.1f%% of the CPUs' time during these"
+                  " probes%s)" % (g["host_steal_pct"],
+                                  "" if g["host_steal_pct"] < 0.5 else
+                                  ": p99s at this level are mostly its"
+                                  " stalls"))
         if g["worst_ns"] is not None and g["worst_ns"] < 0:
             # colo-xdp cannot be faster than a forwarder that does less.
             print("    (negative: the forwarder's probes had the larger"
@@ -1373,14 +1451,15 @@ if latency:
     print("latency (us): p50 / p99 / p99.9, each the median of %d probes"
           " (%d run(s) x %d)" % (latency[0]["probes"], st["runs"],
                                  st["latency_reps"]))
-    print("%6s %7s %6s %10s %-13s %22s" % ("size", "flows", "load",
-                                            "rate pps", "target",
-                                            "p50 / p99 / p99.9"))
+    print("%6s %7s %6s %10s %-13s %22s %7s" % ("size", "flows", "load",
+                                                "rate pps", "target",
+                                                "p50 / p99 / p99.9", "steal"))
     for p in latency:
-        print("%6d %7d %6s %10.0f %-13s %22s" % (
+        print("%6d %7d %6s %10.0f %-13s %22s %7s" % (
             p["size"], p["flows"], p["load"], p["offered_pps"],
             NAMES[p["target"]], "%s / %s / %s" % (
-                us(p["p50_ns"]), us(p["p99_ns"]), us(p["p999_ns"]))))
+                us(p["p50_ns"]), us(p["p99_ns"]), us(p["p999_ns"])),
+            "-" if p["steal_pct"] is None else "%.1f%%" % p["steal_pct"]))
         o = p.get("own")
         if o:
             print("%6s %7s %6s %10s %-13s %22s" % (

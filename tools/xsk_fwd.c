@@ -3,7 +3,7 @@
  * xsk_fwd.c - the benchmark's baseline: a plain AF_XDP forwarder.
  *
  *   xsk_fwd --primary IF --secondary IF --out IF [--xdp-mode native|skb]
- *           [--queue Q] [--busy-poll] [-v]
+ *           [--queue Q] [--busy-poll US] [-v]
  *
  * It does what colo-xdp does minus the comparison: frames received on the
  * primary interface go out of --out by posting their UMEM address on the out
@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/if_link.h>
 #include <linux/if_xdp.h>
@@ -265,8 +266,18 @@ static __u32 drop_secondary(struct port *sec)
 	return n;
 }
 
-static void run(bool busy)
+static __u64 mono_ns(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* busy_us: keep looking this long after the last frame, as colo-xdp's --busy-poll. */
+static void run(__u64 busy_us)
+{
+	__u64 busy_ns = busy_us * 1000ULL, now, last_work = 0;
 	struct port *pri = &ports[P_PRI], *sec = &ports[P_SEC],
 		    *o = &ports[P_OUT];
 	struct pollfd pfd[2] = {
@@ -289,7 +300,14 @@ static void run(bool busy)
 		 * would starve); that raises no event, so the sleep is short
 		 * while some are out.
 		 */
-		if (work || busy || tx_ring_pending(o))
+		if (busy_ns) {
+			now = mono_ns();
+			if (work)
+				last_work = now;
+			else if (now - last_work < busy_ns)
+				continue;
+		}
+		if (work || tx_ring_pending(o))
 			continue;
 		pri->idle_polls++;
 		poll(pfd, 2, o->outstanding ? 1 : 100);
@@ -355,7 +373,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"Usage: xsk_fwd --primary IF --secondary IF --out IF\n"
-		"               [--xdp-mode native|skb] [--queue Q] [--busy-poll] [-v]\n");
+		"               [--xdp-mode native|skb] [--queue Q] [--busy-poll US] [-v]\n");
 }
 
 int main(int argc, char **argv)
@@ -366,7 +384,7 @@ int main(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "xdp-mode", required_argument, NULL, 'm' },
 		{ "queue", required_argument, NULL, 'q' },
-		{ "busy-poll", no_argument, NULL, 'b' },
+		{ "busy-poll", required_argument, NULL, 'b' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -374,7 +392,8 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	__u32 xdp_mode = XDP_FLAGS_DRV_MODE, queue = 0;
 	struct xsk_umem *umem = NULL;
-	bool busy = false, attached[2] = {};
+	bool attached[2] = {};
+	__u64 busy_us = 0;
 	void *area = NULL;
 	int opt, err, i, ret = 1;
 
@@ -384,7 +403,7 @@ int main(int argc, char **argv)
 		case 's': ports[P_SEC].ifname = optarg; break;
 		case 'o': ports[P_OUT].ifname = optarg; break;
 		case 'q': queue = strtoul(optarg, NULL, 0); break;
-		case 'b': busy = true; break;
+		case 'b': busy_us = strtoull(optarg, NULL, 0); break;
 		case 'v': verbose++; break;
 		case 'm':
 			if (!strcmp(optarg, "native") || !strcmp(optarg, "drv")) {
@@ -429,7 +448,7 @@ int main(int argc, char **argv)
 		ports[P_PRI].ifname, ports[P_OUT].ifname, ports[P_SEC].ifname,
 		xdp_mode == XDP_FLAGS_SKB_MODE ? "skb" : "native");
 
-	run(busy);
+	run(busy_us);
 
 	printf("{\"mode\":\"%s\",", xdp_mode == XDP_FLAGS_SKB_MODE ? "skb" :
 								    "native");

@@ -44,6 +44,9 @@ static void usage_run(FILE *f)
 		"  --max-conns N           connections tracked (%u)\n"
 		"  --umem-frames N         4 KiB frames in the shared UMEM (%u)\n"
 		"  --idle-timeout S        an idle connection is forgotten after S seconds (%u)\n"
+		"  --busy-poll US          keep polling the rings for US microseconds after\n"
+		"                          the last frame before sleeping: lower latency for\n"
+		"                          a CPU kept busy (0: sleep at once; see README)\n"
 		"  --non-ip pass|compare   non-IP frames (ARP...): release the primary's at once\n"
 		"                          and drop the secondary's, or compare them (pass)\n"
 		"  --primary-fail open|closed  primary frames while no daemon socket is there:\n"
@@ -73,6 +76,7 @@ enum {
 	OPT_XDP_MODE, OPT_TIMEOUT, OPT_SCAN, OPT_MAX_QUEUE, OPT_MAX_CONNS,
 	OPT_UMEM, OPT_IDLE, OPT_NON_IP, OPT_PFAIL, OPT_ATTACH, OPT_NOTIFY,
 	OPT_HOOK, OPT_HOOK_INTERVAL, OPT_PCAP, OPT_PCAP_MB, OPT_PCAP_FILES,
+	OPT_BUSY_POLL,
 };
 
 static const struct option run_options[] = {
@@ -88,6 +92,7 @@ static const struct option run_options[] = {
 	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
 	{ "umem-frames", required_argument, NULL, OPT_UMEM },
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
+	{ "busy-poll", required_argument, NULL, OPT_BUSY_POLL },
 	{ "non-ip", required_argument, NULL, OPT_NON_IP },
 	{ "primary-fail", required_argument, NULL, OPT_PFAIL },
 	{ "attach", required_argument, NULL, OPT_ATTACH },
@@ -171,6 +176,11 @@ static bool parse_run_opts(int argc, char **argv, struct run_opts *o, int *verbo
 		case OPT_IDLE:
 			if (!parse_u32("--idle-timeout", optarg, 1, 86400,
 				       &o->idle_timeout_s))
+				return false;
+			break;
+		case OPT_BUSY_POLL:
+			if (!parse_u32("--busy-poll", optarg, 0, 1000000,
+				       &o->busy_poll_us))
 				return false;
 			break;
 		case OPT_NON_IP:

@@ -54,6 +54,16 @@
 /* Longest sleep while transmitted frames are not completed yet. */
 #define TX_REAP_MS 1
 
+/* A spinning loop's hint to the CPU (and to a hyperthread sibling). */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
 __u64 now_ns(void)
 {
 	struct timespec ts;
@@ -506,7 +516,8 @@ static void wait_events(struct daemon *d, int timeout_ms)
 static void run_loop(struct daemon *d)
 {
 	__u64 scan_ns = (__u64)d->o->scan_interval_ms * 1000000ULL;
-	__u64 now, next_tick = now_ns() + scan_ns;
+	__u64 busy_ns = (__u64)d->o->busy_poll_us * 1000ULL;
+	__u64 now, next_tick = now_ns() + scan_ns, last_work = 0;
 	unsigned int iter = 0;
 	int i, work;
 
@@ -515,6 +526,8 @@ static void run_loop(struct daemon *d)
 		work = 0;
 		for (i = 0; i < d->nr_rx_ports; i++)
 			work += rx_port(d, &d->rx_ports[i], now);
+		if (work)
+			last_work = now;
 		tx_flush(d);
 		for (i = 0; i < d->nr_rx_ports; i++)
 			port_refill(&d->umem, &d->rx_ports[i]);
@@ -534,7 +547,17 @@ static void run_loop(struct daemon *d)
 		 * are reaped at the next wake-up, at the latest within
 		 * TX_REAP_MS so that their frames return to the pool.
 		 */
-		if (!work && !d->backlog.count && !port_tx_pending(&d->out)) {
+		/*
+		 * --busy-poll: while frames came lately, look again instead of
+		 * sleeping. A sleeping CPU (a halted vCPU, a deep C-state)
+		 * takes long to wake when the next frame comes; the secondary's
+		 * copy, which every release waits for, pays that twice.
+		 */
+		if (!work && now - last_work < busy_ns) {
+			cpu_relax();
+			if (++iter % CTL_CHECK_EVERY == 0)
+				wait_events(d, 0);
+		} else if (!work && !d->backlog.count && !port_tx_pending(&d->out)) {
 			__u64 left = next_tick > now ? next_tick - now : 0;
 			int ms = left / 1000000ULL + 1;
 			int cap = d->out.outstanding_tx ? TX_REAP_MS : IDLE_POLL_MS;

@@ -31,6 +31,7 @@ struct run_opts {
 	__u32 max_conns;
 	__u32 umem_frames;
 	__u32 idle_timeout_s;
+	__u32 busy_poll_us;          /* spin this long after the last frame (0: sleep at once) */
 	const char *notify;          /* --notify tcp:HOST:PORT|unix:PATH */
 	const char *on_checkpoint;   /* --on-checkpoint CMD */
 	__u32 on_checkpoint_interval_ms;

@@ -60,6 +60,7 @@ bad "bad --xdp-mode" run "${N[@]}" "${IFS_OK[@]}" --xdp-mode turbo
 bad "bad --compare-timeout" run "${N[@]}" "${IFS_OK[@]}" --compare-timeout abc
 bad "negative --scan-interval" run "${N[@]}" "${IFS_OK[@]}" --scan-interval -5
 bad "bad --max-queue" run "${N[@]}" "${IFS_OK[@]}" --max-queue 12x
+bad "--busy-poll over a second" run "${N[@]}" "${IFS_OK[@]}" --busy-poll 1000001
 bad "bad --max-conns" run "${N[@]}" "${IFS_OK[@]}" --max-conns ""
 bad "bad --non-ip" run "${N[@]}" "${IFS_OK[@]}" --non-ip maybe
 bad "bad --primary-fail" run "${N[@]}" "${IFS_OK[@]}" --primary-fail sideways

@@ -5,7 +5,8 @@
 # the primary and the secondary, IPv4 and IPv6, through colo-xdp run
 # --mirror. Every reply reaches the client exactly once and in order, the
 # counters agree to the frame, nothing diverges, and SIGTERM leaves nothing
-# attached.
+# attached. Then the same with --busy-poll, which must stop spinning when
+# the frames stop.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -84,5 +85,32 @@ daemon_stop TERM
 check_eq "exit code after SIGTERM" 0 "$DAEMON_RC"
 check "nothing attached after SIGTERM" nothing_attached
 check "control socket removed" [ ! -e "/run/colo-xdp/$COLO_NAME.sock" ]
+
+# --busy-poll: the same answers; the loop spins for the time given after
+# the last frame, then sleeps again (an idle daemon burns no CPU).
+cpu_ticks() # user + system clock ticks of the colo-xdp process
+{
+	awk '{ print $14 + $15 }' "/proc/$(daemon_child)/stat"
+}
+check "colo-xdp run --busy-poll 500000 starts" daemon_start --mirror \
+	--busy-poll 500000
+[ -n "$DAEMON_PID" ] || finish
+out=$(echo_client --addr "$VM_IP4" --port 7777 --count $REQS --burst $BURST)
+check "busy-poll: UDP IPv4 each answered once, in order ($out)" [ $? -eq 0 ]
+t0=$(cpu_ticks)
+sleep 1
+t1=$(cpu_ticks)
+sleep 1
+t2=$(cpu_ticks)
+hz=$(getconf CLK_TCK)
+# 0.5 s of spinning after the last answer, then nothing to do.
+check_ge "busy-poll: spun after the last frame (ticks of $hz/s)" \
+	$((hz / 10)) $((t1 - t0))
+check "busy-poll: asleep once idle ($((t2 - t1)) ticks in 1 s)" \
+	[ $((t2 - t1)) -le $((hz / 20)) ]
+stats_read
+check_eq "busy-poll: released_packets" $REQS "$(sget released_packets)"
+daemon_stop TERM
+check_eq "busy-poll: exit code after SIGTERM" 0 "$DAEMON_RC"
 
 finish
