@@ -181,6 +181,7 @@ struct colo_seq_state {
 
 /* struct colo_config.flags */
 #define COLO_CFG_PRIMARY_FAIL_OPEN 0x1 /* no socket: pass primary frames on */
+#define COLO_CFG_NO_CONN_STATS     0x2 /* no per-frame colo_conns update */
 
 /* Load-time configuration (const volatile rodata of the BPF object). */
 struct colo_config {

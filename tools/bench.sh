@@ -76,6 +76,11 @@
 #   COLO_BENCH_SINK_NAP_US=US  the sink's nap between ring scans (200)
 #   COLO_BENCH_BUSY_POLL_US=US  --busy-poll of colo-xdp and of the AF_XDP
 #                            forwarder, the same for both (1000; 0: sleep)
+#   COLO_BENCH_COLO_ARGS="..."  more options for every colo-xdp run, e.g.
+#                            "--conn-stats off" (none)
+#   COLO_BENCH_XDP_STATS=0   do not time the XDP programs on the VMs'
+#                            interfaces (kernel.bpf_stats_enabled, on during
+#                            the light-load latency probes only)
 #   COLO_BENCH_KEEP=1        keep the per-run logs (path printed at the end)
 #   COLO_BENCH_BIN=DIR       where colo-xdp and tools/ are (.output): a
 #                            build of another tree, e.g. a released version
@@ -147,6 +152,7 @@ SINK_NAP_US=${COLO_BENCH_SINK_NAP_US:-200}
 # VM, a vCPU that halts between frames waits for the host to run it again
 # when the next one comes, for milliseconds on a busy host. See the README.
 BUSY_POLL_US=${COLO_BENCH_BUSY_POLL_US:-1000}
+read -ra COLO_ARGS <<<"${COLO_BENCH_COLO_ARGS:-}"
 # Rate mode sends at least this many frames per wake-up of the generator
 # (to each VM): one wake-up and two sendmmsg() a frame load the generator's
 # CPU, which also runs both VMs' XDP programs, more than the frames do.
@@ -168,6 +174,17 @@ esac
 # answering each with an ICMP port unreachable on the forwarder's CPU.
 SINK_DST_MAC=02:00:00:77:00:99
 LOADS="light:0.1 heavy:0.5"
+# The XDP program on each VM's interface runs in the sender's softirq (here
+# the generator's CPU, on a host the guest's vhost/tap thread): its time per
+# frame is colo-xdp's cost that no forwarder-side figure shows. The kernel
+# keeps it per program while kernel.bpf_stats_enabled is 1; that costs two
+# clock reads a run, so it is on only in the light-load latency probes,
+# for every target alike, never while throughput or the target latency is
+# measured.
+XDP_STATS=${COLO_BENCH_XDP_STATS:-1}
+XDP_STATS_LOAD=light
+BPF_STATS_SYSCTL=/proc/sys/kernel/bpf_stats_enabled
+BPF_STATS_WAS=
 # colo-xdp's default --max-conns; more than 90% of it in flows get 131072.
 COLO_DEFAULT_CONNS=65536
 COLO_BIG_CONNS=131072
@@ -211,6 +228,7 @@ cleanup()
 	for pid in $SINK_PID $FWD_PID $HV_PID $IPERF_PIDS; do
 		wait "$pid" 2>/dev/null
 	done
+	bpf_stats_restore
 	TOPO_QUIET=1 topo_down
 	[ -n "${COLO_BENCH_KEEP:-}" ] || rm -rf "$WORK"
 }
@@ -237,6 +255,43 @@ wait_pid()
 has_xdp()
 {
 	ip -n "$NS_COLO" link show dev "$1" 2>/dev/null | grep -q 'prog/xdp'
+}
+
+# xdp_prog_times: the XDP programs on the primary's and the secondary's
+# interfaces, as {"primary": {id, name, run_cnt, run_time_ns}, ...}: the
+# attached program (colo-xdp's, libxdp's, or libxdp's dispatcher), whichever
+# it is.
+xdp_prog_times()
+{
+	local role dev id out='{}'
+	for role in primary secondary; do
+		dev=$PRI_IF
+		[ "$role" = primary ] || dev=$SEC_IF
+		id=$(ip -n "$NS_COLO" -j -d link show dev "$dev" 2>/dev/null |
+			jq -r '.[0].xdp.prog.id // empty')
+		[ -n "$id" ] || continue
+		out=$(bpftool -j prog show id "$id" 2>/dev/null | jq -c \
+			--argjson o "$out" --arg r "$role" '$o + {($r): {id, name,
+			run_cnt: (.run_cnt // 0), run_time_ns: (.run_time_ns // 0)}}') ||
+			return 1
+	done
+	echo "$out"
+}
+
+# bpf_stats_on / bpf_stats_restore: kernel.bpf_stats_enabled for the
+# probes that time the XDP programs, put back as it was found.
+bpf_stats_on()
+{
+	[ -w "$BPF_STATS_SYSCTL" ] || return 1
+	[ -n "$BPF_STATS_WAS" ] || BPF_STATS_WAS=$(cat "$BPF_STATS_SYSCTL")
+	echo 1 >"$BPF_STATS_SYSCTL"
+}
+
+bpf_stats_restore()
+{
+	[ -n "$BPF_STATS_WAS" ] || return 0
+	echo "$BPF_STATS_WAS" >"$BPF_STATS_SYSCTL" 2>/dev/null
+	BPF_STATS_WAS=
 }
 
 colo_stats()
@@ -281,7 +336,7 @@ fwd_start()
 			"$COLO_XDP" run --primary "$PRI_IF" --secondary "$SEC_IF" \
 			--out "$OUT_IF" --name "$COLO_NAME" --xdp-mode "$XDP_MODE" \
 			--max-conns "$(colo_conns_for "$flows")" \
-			--busy-poll "$BUSY_POLL_US" "$@" \
+			--busy-poll "$BUSY_POLL_US" "${COLO_ARGS[@]}" "$@" \
 			>"$dir/fwd.out" 2>"$dir/fwd.err" &
 		FWD_PID=$!
 		;;
@@ -374,6 +429,16 @@ probe()
 		sleep 0.02
 	done
 
+	if [ "${TIME_XDP:-0}" = 1 ]; then
+		if bpf_stats_on && xdp_prog_times >"$dir/xdp.before"; then
+			:
+		else
+			log "cannot read the XDP programs' run times: not timed"
+			XDP_STATS=0
+			rm -f "$dir/xdp.before"
+			bpf_stats_restore
+		fi
+	fi
 	# The CPUs' time while the generator runs: what the host took (steal).
 	grep '^cpu ' /proc/stat >"$dir/cpu.before"
 	taskset -c "$GEN_CPU" "$GEN" send --pri-ns "$NS_PRIMARY" \
@@ -383,6 +448,10 @@ probe()
 		>"$dir/gen.out" 2>"$dir/gen.err"
 	rc=$?
 	grep '^cpu ' /proc/stat >"$dir/cpu.after"
+	if [ -f "$dir/xdp.before" ]; then
+		xdp_prog_times >"$dir/xdp.after" || rm -f "$dir/xdp.before"
+		bpf_stats_restore
+	fi
 	if [ "$rc" -ne 0 ]; then
 		tail -20 "$dir/gen.err" >&2
 		die "colo_gen send exited with status $rc"
@@ -405,7 +474,7 @@ probe()
 	"$PY" - "$dir" "$target" "$size" "$flows" "$rate" "$kind" "$run" \
 		"$load" "$COLO_SNAP" "$snap" "$LOSS_MAX" "${LAT_ROUND:-}" \
 		>>"$RECORDS" <<'EOF' ||
-import json, sys
+import json, os, sys
 d, target, size, flows, rate, kind, run, load, before, after, lmax, rnd = \
     sys.argv[1:]
 def load_json(name):
@@ -462,10 +531,24 @@ def cpu_ticks(name):
 cb, ca = cpu_ticks("cpu.before"), cpu_ticks("cpu.after")
 dt = [a - b for a, b in zip(ca, cb)]
 host = {"steal_pct": 100.0 * dt[7] / sum(dt) if sum(dt) > 0 else 0.0}
+# The XDP programs' run time per frame in this probe, if it was timed.
+xdp = None
+if os.path.exists(f"{d}/xdp.before") and os.path.exists(f"{d}/xdp.after"):
+    xb, xa = load_json("xdp.before"), load_json("xdp.after")
+    xdp = {}
+    for role, a in xa.items():
+        b = xb.get(role)
+        if not b or b["id"] != a["id"]:
+            continue
+        runs = a["run_cnt"] - b["run_cnt"]
+        xdp[role] = {"name": a["name"], "runs": runs,
+                     "ns_per_frame": (a["run_time_ns"] - b["run_time_ns"])
+                     / runs if runs > 0 else None}
 rec = {"type": "probe", "kind": kind, "target": target, "size": int(size),
        "flows": int(flows), "rate": float(rate), "run": run, "load": load,
        "round": int(rnd) if rnd else None, "pass": passed, "short": short,
-       "lost": lost, "gen": gen, "sink": sink, "fwd": fwd, "host": host}
+       "lost": lost, "gen": gen, "sink": sink, "fwd": fwd, "host": host,
+       "xdp": xdp}
 print(json.dumps(rec))
 EOF
 		die "bad output of a tool in $dir"
@@ -687,6 +770,12 @@ latency()
 	local target=$1 size=$2 flows=$3 run=$4 load=$5 rate last
 	rate=$(awk -v b="$AFXDP_RATE" -v f="$6" \
 		'BEGIN { r = b * f; if (r < 1000) r = 1000; printf "%d", r }')
+	# probe() reads it: the bridge has no XDP program to time
+	local TIME_XDP=0
+	if [ "$XDP_STATS" = 1 ] && [ "$load" = "$XDP_STATS_LOAD" ] &&
+		[ "$target" != linux ]; then
+		TIME_XDP=1
+	fi
 	probe "$target" "$size" "$flows" "$rate" "$LAT_S" latency "$run" "$load"
 	[ "$TRIAL_SHORT" = 1 ] || return 0
 	last=$(tail -1 "$RECORDS" | jq -c '.kind = "latency_short"')
@@ -1034,6 +1123,7 @@ report()
 		B_BIG_CONNS="$COLO_BIG_CONNS" B_LOADS="$LOADS" \
 		B_CPUS="$GEN_CPU $FWD_CPU $SINK_CPU" B_GEN_ORDER="$GEN_ORDER" \
 		B_BURST="$BURST" B_SINK_NAP_US="$SINK_NAP_US" B_BUSY_POLL_US="$BUSY_POLL_US" \
+		B_COLO_ARGS="${COLO_ARGS[*]}" \
 		B_LOADAVG="$LOAD_BEFORE $LOAD_AFTER" \
 		B_ELAPSED=$(($(date +%s) - START_S)) \
 		"$PY" - "$RECORDS" "$RESULTS" "$WORK" "$WORK/profile.txt" \
@@ -1070,6 +1160,7 @@ settings = {
     "generator": {"order": E["B_GEN_ORDER"], "burst": int(E["B_BURST"])},
     "sink_nap_us": int(E["B_SINK_NAP_US"]),
     "busy_poll_us": int(E["B_BUSY_POLL_US"]),
+    "colo_args": E["B_COLO_ARGS"].split(),
     "loadavg": dict(zip(("before", "after"),
                         map(float, E["B_LOADAVG"].split()))),
     "elapsed_s": int(E["B_ELAPSED"]),
@@ -1230,6 +1321,36 @@ for s in sizes:
                 e["added_vs_linux_p99_ns"] = cp["p99_ns"] - lp["p99_ns"]
             added.append(e)
 
+# ---- XDP programs ----
+# Their run time per frame on the sender's CPU, from the probes that timed
+# them: per target, size and flow count, the median of each VM's side.
+xdp_progs = []
+for s in sizes:
+    for t in targets:
+        for f in (lat_flows if t == "colo" else lat_flows[:1]):
+            rs = [r for r in sel(type="probe", kind="latency", target=t,
+                                 size=s, flows=f) if r.get("xdp")]
+            if not rs:
+                continue
+            e = {"target": t, "size": s, "flows": f, "probes": len(rs)}
+            for role in ("primary", "secondary"):
+                xs = [r["xdp"][role] for r in rs if role in r["xdp"]]
+                e[role] = {"program": xs[-1]["name"] if xs else None,
+                           "ns_per_frame": med([x["ns_per_frame"]
+                                                for x in xs])}
+            xdp_progs.append(e)
+for e in xdp_progs:
+    base = next((b for b in xdp_progs if b["target"] == "afxdp" and
+                 b["size"] == e["size"] and b["flows"] == e["flows"]),
+                next((b for b in xdp_progs if b["target"] == "afxdp" and
+                      b["size"] == e["size"]), None))
+    if e["target"] != "colo" or not base:
+        continue
+    for role in ("primary", "secondary"):
+        c, b = e[role]["ns_per_frame"], base[role]["ns_per_frame"]
+        e[role]["vs_afxdp"] = c / b if c is not None and b else None
+    e["afxdp_flows"] = base["flows"]
+
 # ---- TCP ----
 tcp = {}
 for t in ("colo", "linux", "linux_max"):
@@ -1332,8 +1453,8 @@ doc = {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
        "host": {"kernel": os.uname().release, "cpus": os.cpu_count()},
        "settings": settings, "targets_met": goal, "ratios": ratios,
        "added_latency": added, "tcp": tcp, "memory": memory,
-       "throughput": throughput, "latency": latency, "profile": profile,
-       "records": recs}
+       "throughput": throughput, "latency": latency,
+       "xdp_programs": xdp_progs, "profile": profile, "records": recs}
 with open(out_f, "w") as fh:
     json.dump(doc, fh, indent=1)
     fh.write("\n")
@@ -1358,6 +1479,8 @@ print("colo-xdp benchmark: veth pairs, XDP %s, AF_XDP copy mode; %d run(s), "
       "medians; load average %.1f before, %.1f after" % (
           st["xdp_mode"], st["runs"], st["loadavg"]["before"],
           st["loadavg"]["after"]))
+if st["colo_args"]:
+    print("colo-xdp run with: %s" % " ".join(st["colo_args"]))
 print()
 print("RATIOS (colo-xdp / baseline, the same run)")
 print()
@@ -1382,6 +1505,17 @@ if added:
             e["size"], e["flows"], e["load"], e["offered_pps"],
             us(e["added_p50_ns"], "%+.1f"), us(e["added_p99_ns"], "%+.1f"),
             fx(e["ratio_p50"]), fx(e["ratio_p99"])))
+xr = [e for e in xdp_progs if "afxdp_flows" in e]
+if xr:
+    print()
+    print("XDP program per frame on the sender's CPU (colo-xdp's / the "
+          "forwarder's, light load)")
+    print("%6s %7s %9s %10s   %s" % ("size", "flows", "primary", "secondary",
+                                    "forwarder's flows"))
+    for e in xr:
+        print("%6d %7d %9s %10s   %d" % (
+            e["size"], e["flows"], fx(e["primary"].get("vs_afxdp")),
+            fx(e["secondary"].get("vs_afxdp")), e["afxdp_flows"]))
 if tcp.get("ratio") is not None:
     print()
     print("TCP (iperf3 client -> VMs, %s, %d s): colo-xdp / Linux bridge "
@@ -1468,6 +1602,18 @@ if latency:
     print("  (sink: kernel receive time on the client minus the send stamp;"
           " \"its own\": colo-xdp's\n   XDP arrival of the primary's frame"
           " to its transmission, from its stats)")
+if xdp_progs:
+    print()
+    print("XDP programs on the VMs' interfaces, ns per frame (kernel."
+          "bpf_stats_enabled in the\nlight-load latency probes; median of "
+          "%d; they run in the sender's softirq)" % xdp_progs[0]["probes"])
+    print("%6s %7s %-13s %28s %28s" % ("size", "flows", "target", "primary",
+                                       "secondary"))
+    for e in xdp_progs:
+        print("%6d %7d %-13s %28s %28s" % (
+            e["size"], e["flows"], NAMES[e["target"]], *(
+                "%s %s" % (e[r]["program"], fx(e[r]["ns_per_frame"], "%.0f"))
+                for r in ("primary", "secondary"))))
 if tcp.get("colo") or tcp.get("linux"):
     print()
     print("TCP Mbit/s (median; runs):")

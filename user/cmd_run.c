@@ -12,6 +12,7 @@
 static const struct run_opts defaults_run = {
 	.name = COLO_DEFAULT_NAME,
 	.primary_fail_open = true,
+	.conn_stats = true,
 	.compare_timeout_ms = 3000, /* as QEMU's colo-compare */
 	.scan_interval_ms = 100,
 	.max_queue = 1024,          /* as QEMU's colo-compare */
@@ -51,6 +52,9 @@ static void usage_run(FILE *f)
 		"                          and drop the secondary's, or compare them (pass)\n"
 		"  --primary-fail open|closed  primary frames while no daemon socket is there:\n"
 		"                          forwarded to --out unchecked, or dropped (open)\n"
+		"  --conn-stats on|off     count every frame per connection in the colo_conns\n"
+		"                          BPF map, for bpftool (on); off spares the CPU that\n"
+		"                          sends the guests' frames, most with many connections\n"
 		"  --attach auto|none      attach the programs, or only pin them under\n"
 		"                          /sys/fs/bpf/colo-xdp/NAME for bpftool/xdp-loader (auto)\n"
 		"  --notify tcp:HOST:PORT|unix:PATH  ask for checkpoints with the protocol of\n"
@@ -76,7 +80,7 @@ enum {
 	OPT_XDP_MODE, OPT_TIMEOUT, OPT_SCAN, OPT_MAX_QUEUE, OPT_MAX_CONNS,
 	OPT_UMEM, OPT_IDLE, OPT_NON_IP, OPT_PFAIL, OPT_ATTACH, OPT_NOTIFY,
 	OPT_HOOK, OPT_HOOK_INTERVAL, OPT_PCAP, OPT_PCAP_MB, OPT_PCAP_FILES,
-	OPT_BUSY_POLL,
+	OPT_BUSY_POLL, OPT_CONN_STATS,
 };
 
 static const struct option run_options[] = {
@@ -95,6 +99,7 @@ static const struct option run_options[] = {
 	{ "busy-poll", required_argument, NULL, OPT_BUSY_POLL },
 	{ "non-ip", required_argument, NULL, OPT_NON_IP },
 	{ "primary-fail", required_argument, NULL, OPT_PFAIL },
+	{ "conn-stats", required_argument, NULL, OPT_CONN_STATS },
 	{ "attach", required_argument, NULL, OPT_ATTACH },
 	{ "notify", required_argument, NULL, OPT_NOTIFY },
 	{ "on-checkpoint", required_argument, NULL, OPT_HOOK },
@@ -191,6 +196,11 @@ static bool parse_run_opts(int argc, char **argv, struct run_opts *o, int *verbo
 		case OPT_PFAIL:
 			if (!parse_choice("--primary-fail", optarg, "open",
 					  "closed", &o->primary_fail_open))
+				return false;
+			break;
+		case OPT_CONN_STATS:
+			if (!parse_choice("--conn-stats", optarg, "on", "off",
+					  &o->conn_stats))
 				return false;
 			break;
 		case OPT_ATTACH:

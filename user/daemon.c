@@ -634,8 +634,12 @@ static int load_bpf(struct daemon *d)
 	cfg->primary_ifindex = if_nametoindex(o->primary);
 	cfg->secondary_ifindex = if_nametoindex(o->secondary);
 	cfg->flags = o->primary_fail_open ? COLO_CFG_PRIMARY_FAIL_OPEN : 0;
+	if (!o->conn_stats)
+		cfg->flags |= COLO_CFG_NO_CONN_STATS;
 	cfg->max_frame_len = d->max_frame_len = max_frame_len(o->out);
-	bpf_map__set_max_entries(d->skel->maps.colo_conns, o->max_conns);
+	/* --conn-stats off: the map stays (pinned, for scripts), one slot */
+	bpf_map__set_max_entries(d->skel->maps.colo_conns,
+				 o->conn_stats ? o->max_conns : 1);
 	seq_map = bpf_object__find_map_by_name(d->skel->obj, "colo_seq");
 	if (seq_map)
 		bpf_map__set_max_entries(seq_map, o->max_conns);

@@ -24,6 +24,7 @@ struct run_opts {
 	bool skb_mode;
 	bool non_ip_compare;
 	bool primary_fail_open;
+	bool conn_stats;      /* count each frame per connection in colo_conns */
 	bool attach_none;     /* --attach none: the operator attaches the pinned programs */
 	__u32 compare_timeout_ms;
 	__u32 scan_interval_ms;

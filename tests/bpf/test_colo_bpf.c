@@ -603,6 +603,48 @@ static struct colo *load(__u32 flags, __u32 out_ifindex)
 	return skel;
 }
 
+/*
+ * --conn-stats off: the same verdicts, counters and metadata, and no
+ * colo_conns entry for either role.
+ */
+static void test_conn_stats_off(void)
+{
+	struct frame_spec s = frame_udp(4, 53, 1234, pl, 200);
+	struct counters before, after;
+	struct colo *skel = load(COLO_CFG_PRIMARY_FAIL_OPEN |
+				 COLO_CFG_NO_CONN_STATS, 1 /* lo */);
+	struct colo_conn_stats st;
+	struct colo_meta m;
+	struct colo_pkt p;
+	struct xdp_run r;
+	uint8_t f[FRAME_BUF];
+	size_t len = frame_build(&s, f, sizeof(f));
+	struct delta dp[] = {
+		{ COLO_CNT_PRI_RX, 1, len },
+		{ COLO_CNT_PRI_FAIL_OPEN, 1, len },
+	};
+
+	if (!skel)
+		return;
+	ASSERT_EQ(colo_parse(f, f + len, &p), COLO_PARSE_OK, "parse");
+
+	read_counters(skel, &before);
+	ASSERT_OK(run_xdp(skel->progs.colo_xdp_primary, f, len, &r), "primary");
+	ASSERT_EQ(r.retval, XDP_PASS, "primary passed (fail-open)");
+	read_counters(skel, &after);
+	check_deltas(&before, &after, dp, 2, "primary");
+	memcpy(&m, r.out, sizeof(m));
+	ASSERT_EQ(m.hash, p.hash, "metadata still written");
+
+	ASSERT_OK(run_xdp(skel->progs.colo_xdp_secondary, f, len, &r),
+		  "secondary");
+	ASSERT_EQ(r.retval, XDP_DROP, "secondary dropped (no socket)");
+	ASSERT_TRUE(bpf_map_lookup_elem(bpf_map__fd(skel->maps.colo_conns),
+					&p.key, &st) != 0,
+		    "no colo_conns entry");
+	colo__destroy(skel);
+}
+
 static void test_load(void)
 {
 	skel_open = load(COLO_CFG_PRIMARY_FAIL_OPEN, 1 /* lo */);
@@ -636,6 +678,7 @@ int main(int argc, char **argv)
 	RUN_SUBTEST("tc_failopen", test_tc_failopen);
 	RUN_SUBTEST("tc_mirror_clone_error", test_tc_mirror_clone_error);
 	RUN_SUBTEST("oversize_dropped_and_counted", test_oversize);
+	RUN_SUBTEST("conn_stats_off", test_conn_stats_off);
 
 	colo__destroy(skel_closed);
 	colo__destroy(skel_open);

@@ -64,6 +64,7 @@ bad "--busy-poll over a second" run "${N[@]}" "${IFS_OK[@]}" --busy-poll 1000001
 bad "bad --max-conns" run "${N[@]}" "${IFS_OK[@]}" --max-conns ""
 bad "bad --non-ip" run "${N[@]}" "${IFS_OK[@]}" --non-ip maybe
 bad "bad --primary-fail" run "${N[@]}" "${IFS_OK[@]}" --primary-fail sideways
+bad "bad --conn-stats" run "${N[@]}" "${IFS_OK[@]}" --conn-stats maybe
 bad "bad --name" run --name "a/b" "${IFS_OK[@]}"
 BAD_LINES=any bad "stats with a bad option" stats "${N[@]}" --frobnicate
 

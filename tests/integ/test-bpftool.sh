@@ -9,7 +9,9 @@
 #    tc) serve the daemon: traffic is compared and released, and the
 #    per-connection map can be dumped;
 #  - a clean exit unpins everything and leaves the operator's attachments
-#    alone; with the default attach, a clean exit leaves nothing attached.
+#    alone; with the default attach, a clean exit leaves nothing attached;
+#  - with --conn-stats off traffic is compared and released as before and
+#    colo_conns stays empty (one slot).
 
 . "$(dirname "$0")/lib.sh"
 
@@ -81,9 +83,19 @@ in_colo bpftool net detach xdp dev "$PRI_IF"
 in_colo bpftool net detach xdp dev "$SEC_IF"
 in_colo tc qdisc del dev "$OUT_IF" clsact
 
-# Default attach: a clean exit leaves nothing attached and nothing pinned.
-check "colo-xdp run (attaching) starts" start_nsenter --mirror
+# Default attach, no per-connection counters in BPF: released as before,
+# colo_conns empty; a clean exit leaves nothing attached and nothing pinned.
+check "colo-xdp run --conn-stats off starts" start_nsenter --mirror \
+	--conn-stats off
 check "pins present while running" [ -e "$PIN/colo_xdp_primary" ]
+out=$(echo_client --addr "$VM_IP4" --port 7777 --count 10 --timeout 2000)
+check "answers with --conn-stats off ($out)" [ $? -eq 0 ]
+stats_read
+check_eq "released_packets (--conn-stats off)" 10 "$(sget released_packets)"
+check_eq "colo_conns has one slot" 1 \
+	"$(bpftool -j map show pinned "$PIN/colo_conns" | jq .max_entries)"
+check_eq "colo_conns stays empty" 0 \
+	"$(bpftool -j map dump pinned "$PIN/colo_conns" | jq length)"
 daemon_stop
 check_eq "exit code after SIGTERM" 0 "$DAEMON_RC"
 check "nothing attached after a clean exit" nothing_attached
