@@ -429,15 +429,12 @@ probe()
 		sleep 0.02
 	done
 
-	if [ "${TIME_XDP:-0}" = 1 ]; then
-		if bpf_stats_on && xdp_prog_times >"$dir/xdp.before"; then
-			:
-		else
-			log "cannot read the XDP programs' run times: not timed"
-			XDP_STATS=0
-			rm -f "$dir/xdp.before"
-			bpf_stats_restore
-		fi
+	if [ "${TIME_XDP:-0}" = 1 ] &&
+		! { bpf_stats_on && xdp_prog_times >"$dir/xdp.before"; }; then
+		log "cannot read the XDP programs' run times: not timed"
+		XDP_STATS=0
+		rm -f "$dir/xdp.before"
+		bpf_stats_restore
 	fi
 	# The CPUs' time while the generator runs: what the host took (steal).
 	grep '^cpu ' /proc/stat >"$dir/cpu.before"
